@@ -1,0 +1,53 @@
+"""Settings read once from the environment, validated, and then passed to the code that needs
+them. Domain code never reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+
+class SettingsError(ValueError):
+    """A required setting is missing or malformed: the function cannot start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    number_index_name: str
+    # How long a warm GetAccount trusts a principal it has read (and so how long a revoked
+    # token can still be served at most).
+    principal_cache_ttl_seconds: float = 30.0
+    principal_cache_size: int = 1024
+    # Tombstones outlive any SQS message (max retention 14 days) with a wide margin.
+    tombstone_retention_days: int = 35
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        try:
+            settings = cls(
+                table_name=environ["TABLE_NAME"],
+                number_index_name=environ["NUMBER_INDEX_NAME"],
+                principal_cache_ttl_seconds=float(environ.get("PRINCIPAL_CACHE_TTL_SECONDS", "30")),
+                principal_cache_size=int(environ.get("PRINCIPAL_CACHE_SIZE", "1024")),
+                tombstone_retention_days=int(environ.get("TOMBSTONE_RETENTION_DAYS", "35")),
+            )
+        except KeyError as missing:
+            raise SettingsError(f"missing environment variable {missing}") from None
+        except ValueError as bad:
+            raise SettingsError(f"malformed setting: {bad}") from None
+        if not settings.table_name or not settings.number_index_name:
+            raise SettingsError("TABLE_NAME and NUMBER_INDEX_NAME must not be empty")
+        if settings.principal_cache_ttl_seconds < 0 or settings.principal_cache_size < 0:
+            raise SettingsError("cache settings must not be negative")
+        if settings.tombstone_retention_days < 35:
+            raise SettingsError("TOMBSTONE_RETENTION_DAYS must be at least 35")
+        return settings
+
+
+@cache
+def settings_from_environment() -> Settings:
+    """The process's settings, read on first use (not at import) and then cached."""
+    return Settings.from_environ(os.environ)

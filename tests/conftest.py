@@ -1,0 +1,104 @@
+"""Fixtures shared by every test: a fake AWS environment and the read-model table, created from
+template.yaml on moto or on dynalite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from mvno_local.template import create_table, global_environment
+from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.settings import settings_from_environment
+from support.dynalite import running_dynalite
+from support.lambda_context import FakeLambdaContext
+
+TABLE_NAME = "mvno-accounts-test"
+
+
+def _clear_process_caches() -> None:
+    settings_from_environment.cache_clear()
+    dynamodb_client.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials and the functions' settings, exactly as template.yaml sets them."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    for name, value in global_environment().items():
+        if isinstance(value, str):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "mvno-tests")
+    _clear_process_caches()
+    yield
+    _clear_process_caches()
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """The table the handlers use in this test, and a client to look at it."""
+
+    client: Any
+    table_name: str
+    backend: str
+
+    def item(self, key: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table_name, Key={"pk": {"S": key}}, ConsistentRead=True
+        ).get("Item")
+        return found
+
+    def all_items(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table_name, ConsistentRead=True):
+            items.extend(page["Items"])
+        return items
+
+
+@pytest.fixture
+def moto_read_model(aws_environment: None) -> Iterator[ReadModel]:
+    with mock_aws():
+        client = dynamodb_client()
+        create_table(client, TABLE_NAME)
+        yield ReadModel(client, TABLE_NAME, "moto")
+
+
+@pytest.fixture(scope="session")
+def dynalite_endpoint() -> Iterator[str]:
+    with running_dynalite() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def dynalite_read_model(
+    aws_environment: None, dynalite_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ReadModel]:
+    table_name = f"mvno-accounts-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite_endpoint)
+    monkeypatch.setenv("TABLE_NAME", table_name)
+    _clear_process_caches()
+    client = dynamodb_client()
+    create_table(client, table_name)
+    yield ReadModel(client, table_name, "dynalite")
+    client.delete_table(TableName=table_name)
+
+
+@pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
+def read_model(request: pytest.FixtureRequest) -> ReadModel:
+    """The read model on moto, then again on dynalite (which rejects what real DynamoDB rejects)."""
+    fixture: ReadModel = request.getfixturevalue(f"{request.param}_read_model")
+    return fixture
