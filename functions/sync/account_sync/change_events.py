@@ -1,0 +1,120 @@
+"""The change events of design section 3: an EventBridge envelope and one detail model per
+detail-type. Parsing either yields a validated change or raises RejectedChange naming the failing
+paths (never the values: a detail may hold PIN/PUK codes or token hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from account_sync.account_document import AccountDocument
+from account_sync.fields import Id, Text, TokenHash, parse_timestamp
+
+Version = Annotated[StrictInt, Field(ge=0)]
+Moment = Annotated[StrictStr, AfterValidator(parse_timestamp)]
+
+
+class RejectedChange(Exception):
+    """An event that can never be applied: reported as a batch item failure, ends in the DLQ."""
+
+    def __init__(self, failing_paths: list[str]) -> None:
+        super().__init__(f"invalid change event at {', '.join(failing_paths)}")
+        self.failing_paths = failing_paths
+
+
+class _Detail(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class AccountUpserted(_Detail):
+    version: Version
+    account: AccountDocument
+
+
+class AccountDeleted(_Detail):
+    version: Version
+    account_id: Id = Field(alias="accountId")
+
+
+class CustomerRecord(_Detail):
+    id: Id = Field(alias="_id")
+    parent_reseller: Id | None = Field(default=None, alias="parentReseller")
+    name: Text | None = None
+
+
+class CustomerUpserted(_Detail):
+    version: Version
+    customer: CustomerRecord
+
+
+class CustomerDeleted(_Detail):
+    version: Version
+    customer_id: Id = Field(alias="customerId")
+
+
+class TokenIssued(_Detail):
+    token_hash: TokenHash = Field(alias="tokenHash")
+    employee: Id
+    customer: Id
+    # Any string: the system of record owns the list of levels; the read path denies levels it
+    # does not know (fail closed).
+    access_level: Text = Field(alias="accessLevel")
+    expires_at: Moment | None = Field(default=None, alias="expiresAt")
+
+
+class TokenRevoked(_Detail):
+    token_hash: TokenHash = Field(alias="tokenHash")
+
+
+ChangeDetail = AccountUpserted | AccountDeleted | CustomerUpserted | CustomerDeleted | TokenIssued | TokenRevoked
+
+DETAIL_MODELS: dict[str, type[ChangeDetail]] = {
+    "MvnoAccountUpserted": AccountUpserted,
+    "MvnoAccountDeleted": AccountDeleted,
+    "CustomerUpserted": CustomerUpserted,
+    "CustomerDeleted": CustomerDeleted,
+    "TokenIssued": TokenIssued,
+    "TokenRevoked": TokenRevoked,
+}
+
+
+class ChangeEvent(BaseModel):
+    """A validated change: who sent it, when, and what changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    detail_type: str
+    time: datetime
+    detail: ChangeDetail
+
+
+def _paths(error: ValidationError, prefix: str) -> list[str]:
+    paths = []
+    for problem in error.errors(include_input=False, include_url=False):
+        location = ".".join(str(part) for part in problem["loc"])
+        paths.append(f"{prefix}.{location}" if location else prefix)
+    return sorted(set(paths))
+
+
+def envelope_of(body: str) -> EventBridgeModel:
+    """The EventBridge envelope of an SQS message body."""
+    try:
+        return EventBridgeModel.model_validate_json(body)
+    except ValidationError as error:
+        raise RejectedChange(_paths(error, "body")) from None
+
+
+def parse_change(envelope: EventBridgeModel) -> ChangeEvent:
+    detail_model = DETAIL_MODELS.get(envelope.detail_type)
+    if detail_model is None:
+        raise RejectedChange(["detail-type"])
+    raw_detail: Any = envelope.detail
+    try:
+        detail = detail_model.model_validate(raw_detail)
+    except ValidationError as error:
+        raise RejectedChange(_paths(error, "detail")) from None
+    return ChangeEvent(event_id=envelope.id, detail_type=envelope.detail_type, time=envelope.time, detail=detail)

@@ -1,0 +1,108 @@
+"""What each change event does to the read model (design section 3). No AWS here: the writer is
+injected (ReadModelWriter against DynamoDB, or an in-memory fake in unit tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from mvno_shared import read_model as schema
+
+from account_sync.change_events import (
+    AccountDeleted,
+    AccountUpserted,
+    ChangeEvent,
+    CustomerDeleted,
+    CustomerUpserted,
+    TokenIssued,
+    TokenRevoked,
+)
+from account_sync.rendering import render_views
+from account_sync.store import AttributeValue, Outcome
+
+# DynamoDB's TTL sweeper lags; the read path checks expiresAt itself, so a day's margin is free.
+_EXPIRED_TOKEN_KEPT_FOR = timedelta(days=1)
+
+
+class Writer(Protocol):
+    def put_versioned(self, key: str, version: int, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
+
+    def put_unless_revoked(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
+
+    def put(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
+
+
+def _epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _epoch_millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class SyncService:
+    def __init__(self, writer: Writer, tombstone_retention: timedelta) -> None:
+        self._writer = writer
+        self._tombstone_retention = tombstone_retention
+
+    def apply(self, change: ChangeEvent, now: datetime) -> Outcome:
+        detail = change.detail
+        if isinstance(detail, AccountUpserted):
+            return self._upsert_account(detail)
+        if isinstance(detail, AccountDeleted):
+            return self._tombstone(schema.account_key(detail.account_id), detail.version, now)
+        if isinstance(detail, CustomerUpserted):
+            return self._writer.put_versioned(
+                schema.customer_key(detail.customer.id),
+                detail.version,
+                {schema.KIND: schema.KIND_CUSTOMER, schema.CUSTOMER_PARENT_RESELLER: detail.customer.parent_reseller},
+            )
+        if isinstance(detail, CustomerDeleted):
+            return self._tombstone(schema.customer_key(detail.customer_id), detail.version, now)
+        if isinstance(detail, TokenIssued):
+            return self._issue_token(detail)
+        if isinstance(detail, TokenRevoked):
+            # Final: no purge time, so a replayed TokenIssued can never bring the token back.
+            return self._writer.put(
+                schema.token_key(detail.token_hash), {schema.KIND: schema.KIND_TOKEN, schema.TOKEN_REVOKED: True}
+            )
+        raise TypeError(f"no rule for {type(detail).__name__}")  # unreachable: DETAIL_MODELS is closed
+
+    def _upsert_account(self, detail: AccountUpserted) -> Outcome:
+        account = detail.account
+        views = render_views(account)
+        return self._writer.put_versioned(
+            schema.account_key(account.id),
+            detail.version,
+            {
+                schema.KIND: schema.KIND_ACCOUNT,
+                schema.ACCOUNT_CUSTOMER: account.customer,
+                schema.ACCOUNT_STATE: account.state,
+                schema.NUMBER_ATTR: account.number,
+                schema.VIEW_CUSTOMER: views.customer_view,
+                schema.VIEW_RESELLER_EXTRA: views.reseller_extra,
+                schema.VIEW_ADMIN_EXTRA: views.admin_extra,
+            },
+        )
+
+    def _tombstone(self, key: str, version: int, now: datetime) -> Outcome:
+        return self._writer.put_versioned(
+            key,
+            version,
+            {schema.KIND: schema.KIND_TOMBSTONE, schema.PURGE_AT_ATTR: _epoch_seconds(now + self._tombstone_retention)},
+        )
+
+    def _issue_token(self, detail: TokenIssued) -> Outcome:
+        expires_at = detail.expires_at
+        return self._writer.put_unless_revoked(
+            schema.token_key(detail.token_hash),
+            {
+                schema.KIND: schema.KIND_TOKEN,
+                schema.TOKEN_EMPLOYEE: detail.employee,
+                schema.TOKEN_CUSTOMER: detail.customer,
+                schema.TOKEN_ACCESS_LEVEL: detail.access_level,
+                schema.TOKEN_EXPIRES_AT: _epoch_millis(expires_at) if expires_at else None,
+                schema.PURGE_AT_ATTR: _epoch_seconds(expires_at + _EXPIRED_TOKEN_KEPT_FOR) if expires_at else None,
+            },
+        )

@@ -1,0 +1,203 @@
+"""Sync Lambda against the read model (moto, then dynalite), driven by the files in events/sync."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+from account_sync.handler import lambda_handler
+from conftest import ReadModel
+from mvno_shared import read_model as schema
+from mvno_shared.levels import level_rank
+from mvno_shared.views import compose_view
+from support.event_files import change_event, load_event, sqs_event
+from support.golden import golden_text, spec_example_account
+from support.lambda_context import FakeLambdaContext
+
+SPEC_ACCOUNT_ID = "1234567890abcdef12345678"
+SPEC_ACCOUNT = spec_example_account()
+
+
+def handle(*changes: dict[str, Any]) -> list[str]:
+    """Run the Sync handler on one batch; the ids of the messages it reported as failed."""
+    event = sqs_event(*changes)
+    response = lambda_handler(event, FakeLambdaContext())
+    return failed_message_ids(response)
+
+
+def failed_message_ids(response: dict[str, Any]) -> list[str]:
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def account_upsert(version: int, **account_fields: Any) -> dict[str, Any]:
+    return change_event("account-upserted", version=version, account={**SPEC_ACCOUNT, **account_fields})
+
+
+def find_by_number(read_model: ReadModel, number: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = read_model.client.query(
+        TableName=read_model.table_name,
+        IndexName="by-number",
+        KeyConditionExpression="#n = :n",
+        ExpressionAttributeNames={"#n": schema.NUMBER_ATTR},
+        ExpressionAttributeValues={":n": {"S": number}},
+    )["Items"]
+    return items
+
+
+@pytest.mark.parametrize(
+    ("event_file", "key", "kind"),
+    [
+        ("account-upserted", schema.account_key(SPEC_ACCOUNT_ID), schema.KIND_ACCOUNT),
+        ("account-deleted", schema.account_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
+        ("customer-upserted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_CUSTOMER),
+        ("customer-deleted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
+        ("token-issued", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
+        ("token-revoked", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
+    ],
+)
+def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored(
+    read_model: ReadModel, event_file: str, key: str, kind: str
+) -> None:
+    # Given
+    event = load_event(f"sync/{event_file}.json")
+
+    # When
+    response = lambda_handler(event, FakeLambdaContext())
+
+    # Then
+    assert response == {"batchItemFailures": []}
+    stored = read_model.item(key)
+    assert stored is not None
+    assert stored[schema.KIND] == {"S": kind}
+
+
+def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: ReadModel) -> None:
+    # Given the mixed batch applied once
+    batch = load_event("sync/mixed-batch.json")
+    first = failed_message_ids(lambda_handler(batch, FakeLambdaContext()))
+    state_after_first = sorted(read_model.all_items(), key=lambda item: item["pk"]["S"])
+
+    # When it is delivered again
+    second = failed_message_ids(lambda_handler(batch, FakeLambdaContext()))
+
+    # Then the same two bad records fail and the table is byte for byte the same
+    bad_ids = [record["messageId"] for record in batch["Records"][3:]]
+    assert first == second == bad_ids
+    assert sorted(read_model.all_items(), key=lambda item: item["pk"]["S"]) == state_after_first
+    assert len(state_after_first) == 3
+
+
+def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_deleted(read_model: ReadModel) -> None:
+    # Given
+    assert handle(account_upsert(1), change_event("account-deleted", version=3)) == []
+
+    # When
+    assert handle(account_upsert(2)) == []
+
+    # Then
+    stored = read_model.item(schema.account_key(SPEC_ACCOUNT_ID))
+    assert stored is not None
+    assert stored[schema.KIND] == {"S": schema.KIND_TOMBSTONE}
+    assert stored[schema.VERSION] == {"N": "3"}
+    assert int(stored[schema.PURGE_AT_ATTR]["N"]) > 0
+    assert find_by_number(read_model, SPEC_ACCOUNT["number"]) == []
+
+
+def test_given_account_when_moved_and_renumbered_then_customer_and_number_index_follow_at_once(
+    read_model: ReadModel,
+) -> None:
+    # Given
+    assert handle(account_upsert(1)) == []
+    assert len(find_by_number(read_model, "+4512345678")) == 1
+
+    # When
+    assert handle(account_upsert(2, customer="BBBBBBBBBBBBBBBBBBBBBBBB", number="+4587654321")) == []
+
+    # Then
+    stored = read_model.item(schema.account_key(SPEC_ACCOUNT_ID))
+    assert stored is not None
+    assert stored[schema.ACCOUNT_CUSTOMER] == {"S": "bbbbbbbbbbbbbbbbbbbbbbbb"}
+    assert find_by_number(read_model, "+4512345678") == []
+    assert [item["pk"]["S"] for item in find_by_number(read_model, "+4587654321")] == [
+        schema.account_key(SPEC_ACCOUNT_ID)
+    ]
+
+
+def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model: ReadModel) -> None:
+    # Given
+    assert handle(change_event("token-issued"), change_event("token-revoked")) == []
+
+    # When
+    assert handle(change_event("token-issued")) == []
+
+    # Then
+    token_hash = change_event("token-issued")["detail"]["tokenHash"]
+    assert read_model.item(schema.token_key(token_hash)) == {
+        "pk": {"S": schema.token_key(token_hash)},
+        schema.KIND: {"S": schema.KIND_TOKEN},
+        schema.TOKEN_REVOKED: {"BOOL": True},
+    }
+
+
+def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_model: ReadModel) -> None:
+    # When
+    assert handle(change_event("token-issued")) == []
+
+    # Then
+    detail = change_event("token-issued")["detail"]
+    stored = read_model.item(schema.token_key(detail["tokenHash"]))
+    assert stored is not None
+    assert stored[schema.TOKEN_ACCESS_LEVEL] == {"S": "ADMIN"}
+    assert stored[schema.TOKEN_CUSTOMER] == {"S": detail["customer"]}
+    assert stored[schema.TOKEN_EXPIRES_AT] == {"N": "1893456000000"}  # 2030-01-01T00:00:00Z in ms
+    assert int(stored[schema.PURGE_AT_ATTR]["N"]) == 1893456000 + 86400
+
+
+def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_admin_view(
+    read_model: ReadModel,
+) -> None:
+    # When
+    assert handle(account_upsert(1)) == []
+
+    # Then
+    stored = read_model.item(schema.account_key(SPEC_ACCOUNT_ID))
+    assert stored is not None
+    views = [stored.get(name, {"S": ""})["S"] for name in (schema.VIEW_CUSTOMER, schema.VIEW_RESELLER_EXTRA, schema.VIEW_ADMIN_EXTRA)]
+    admin_view = compose_view(*views, level_rank("ADMIN") or 0)
+    golden = golden_text("spec_example_admin_view.json")
+    assert admin_view == golden.rstrip("\n")
+    viewer = json.loads(compose_view(*views, level_rank("VIEWER") or 0))
+    reseller = json.loads(compose_view(*views, level_rank("RESELLER") or 0))
+    restricted = {"socs", "socsOverride", "purchaseInfo", "socLimit", "notes"}
+    assert viewer == {key: value for key, value in json.loads(golden).items() if key not in restricted}
+    assert reseller == {key: value for key, value in json.loads(golden).items() if key not in restricted - {"notes"}}
+
+
+def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(read_model: ReadModel) -> None:
+    # Given DynamoDB throttles the write of one customer record
+    throttled_key = schema.customer_key("cccccccccccccccccccccccc")
+
+    def throttle(params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if params.get("Item", {}).get("pk", {}).get("S") != throttled_key:
+            return None
+        error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
+        return None, {**error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    read_model.client.meta.events.register("before-call.dynamodb.PutItem", throttle)
+    changes = [
+        account_upsert(1),
+        change_event("customer-upserted", customer={"_id": "cccccccccccccccccccccccc"}),
+        change_event("token-issued"),
+    ]
+    event = sqs_event(*changes)
+
+    # When
+    failed = failed_message_ids(lambda_handler(event, FakeLambdaContext()))
+
+    # Then
+    assert failed == [event["Records"][1]["messageId"]]
+    assert read_model.item(throttled_key) is None
+    assert read_model.item(schema.account_key(SPEC_ACCOUNT_ID)) is not None
+    assert read_model.item(schema.token_key(changes[2]["detail"]["tokenHash"])) is not None
