@@ -3,6 +3,7 @@ template.yaml on moto or on dynalite."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+
 from mvno_local.template import create_table, global_environment
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
@@ -17,6 +19,15 @@ from support.dynalite import running_dynalite
 from support.lambda_context import FakeLambdaContext
 
 TABLE_NAME = "mvno-accounts-test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Powertools reads its POWERTOOLS_* settings when Logger and Metrics are created, which is
+    when the functions' modules are first imported: give it template.yaml's values before that."""
+    for name, value in global_environment().items():
+        if name.startswith("POWERTOOLS_") and isinstance(value, str):
+            os.environ.setdefault(name, value)
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "mvno-tests")
 
 
 def _clear_process_caches() -> None:

@@ -29,7 +29,7 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
     return {name: value}
 
 
-_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)  # type: ignore[no-untyped-call]
 
 
 @cache

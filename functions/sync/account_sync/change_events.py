@@ -8,16 +8,25 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, ValidationError
 
 from account_sync.account_document import AccountDocument
 from account_sync.fields import Id, Text, TokenHash, parse_timestamp
 
 Version = Annotated[StrictInt, Field(ge=0)]
-Moment = Annotated[StrictStr, AfterValidator(parse_timestamp)]
 
 
-class RejectedChange(Exception):
+def _moment(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return parse_timestamp(value)
+
+
+# A point in time the code computes with (token expiry), unlike the account's rendered dates.
+Moment = Annotated[datetime, PlainValidator(_moment)]
+
+
+class RejectedChange(Exception):  # noqa: N818 - a verdict on an event, not a program error
     """An event that can never be applied: reported as a batch item failure, ends in the DLQ."""
 
     def __init__(self, failing_paths: list[str]) -> None:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from mvno_shared.aws_clients import dynamodb_client
-from mvno_shared.observability import logger, metrics
-from mvno_shared.settings import settings_from_environment
 
 from account_sync.account_document import unknown_enum_values
 from account_sync.change_events import AccountUpserted, RejectedChange, envelope_of, parse_change
 from account_sync.store import Outcome, ReadModelWriter
 from account_sync.sync_service import SyncService
+from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.observability import logger, metrics
+from mvno_shared.settings import settings_from_environment
 
 _OUTCOME_METRICS = {
     Outcome.APPLIED: "ChangesApplied",
@@ -30,8 +30,8 @@ _OUTCOME_METRICS = {
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@cache
 def sync_service() -> SyncService:
+    """Cheap to build per record: the client and the settings underneath are built once and cached."""
     settings = settings_from_environment()
     writer = ReadModelWriter(dynamodb_client(), settings.table_name)
     return SyncService(writer, timedelta(days=settings.tombstone_retention_days))
@@ -88,5 +88,5 @@ def apply_record(record: SQSRecord) -> Outcome:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)

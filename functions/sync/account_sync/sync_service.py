@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from mvno_shared import read_model as schema
-
 from account_sync.change_events import (
     AccountDeleted,
     AccountUpserted,
@@ -20,6 +18,7 @@ from account_sync.change_events import (
 )
 from account_sync.rendering import render_views
 from account_sync.store import AttributeValue, Outcome
+from mvno_shared import read_model as schema
 
 # DynamoDB's TTL sweeper lags; the read path checks expiresAt itself, so a day's margin is free.
 _EXPIRED_TOKEN_KEPT_FOR = timedelta(days=1)

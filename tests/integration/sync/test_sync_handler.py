@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from botocore.exceptions import ClientError
+
 from account_sync.handler import lambda_handler
 from conftest import ReadModel
 from mvno_shared import read_model as schema
@@ -164,12 +166,19 @@ def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_
     # Then
     stored = read_model.item(schema.account_key(SPEC_ACCOUNT_ID))
     assert stored is not None
-    views = [stored.get(name, {"S": ""})["S"] for name in (schema.VIEW_CUSTOMER, schema.VIEW_RESELLER_EXTRA, schema.VIEW_ADMIN_EXTRA)]
-    admin_view = compose_view(*views, level_rank("ADMIN") or 0)
+    customer_view, reseller_extra, admin_extra = (
+        stored[name]["S"] if name in stored else ""
+        for name in (schema.VIEW_CUSTOMER, schema.VIEW_RESELLER_EXTRA, schema.VIEW_ADMIN_EXTRA)
+    )
+
+    def view(level: str) -> str:
+        return compose_view(customer_view, reseller_extra, admin_extra, level_rank(level) or 0)
+
+    admin_view = view("ADMIN")
     golden = golden_text("spec_example_admin_view.json")
     assert admin_view == golden.rstrip("\n")
-    viewer = json.loads(compose_view(*views, level_rank("VIEWER") or 0))
-    reseller = json.loads(compose_view(*views, level_rank("RESELLER") or 0))
+    viewer = json.loads(view("VIEWER"))
+    reseller = json.loads(view("RESELLER"))
     restricted = {"socs", "socsOverride", "purchaseInfo", "socLimit", "notes"}
     assert viewer == {key: value for key, value in json.loads(golden).items() if key not in restricted}
     assert reseller == {key: value for key, value in json.loads(golden).items() if key not in restricted - {"notes"}}
@@ -179,11 +188,11 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
     # Given DynamoDB throttles the write of one customer record
     throttled_key = schema.customer_key("cccccccccccccccccccccccc")
 
-    def throttle(params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-        if params.get("Item", {}).get("pk", {}).get("S") != throttled_key:
-            return None
-        error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
-        return None, {**error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+    def throttle(params: dict[str, Any], **_: Any) -> None:
+        # before-call sees the serialised request: its body is the PutItem's JSON
+        if json.loads(params["body"])["Item"]["pk"]["S"] == throttled_key:
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
+            raise ClientError(cast(Any, error), "PutItem")
 
     read_model.client.meta.events.register("before-call.dynamodb.PutItem", throttle)
     changes = [

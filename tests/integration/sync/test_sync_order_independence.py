@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from account_sync.handler import lambda_handler
-from conftest import ReadModel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from account_sync.handler import lambda_handler
+from conftest import ReadModel
 from mvno_shared import read_model as schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
