@@ -4,6 +4,7 @@ paths (never the values: a detail may hold PIN/PUK codes or token hashes)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -101,10 +102,17 @@ class ChangeEvent(BaseModel):
     detail: ChangeDetail
 
 
+# pydantic names the member of a union it tried (`topUp.data.int`); a path names fields only.
+_UNION_MEMBER = re.compile(r"int|float|str|bool|none|.*\[.*\]")
+
+
 def _paths(error: ValidationError, prefix: str) -> list[str]:
     paths = []
     for problem in error.errors(include_input=False, include_url=False):
-        location = ".".join(str(part) for part in problem["loc"])
+        parts = [str(part) for part in problem["loc"]]
+        while parts and _UNION_MEMBER.fullmatch(parts[-1]):
+            parts.pop()
+        location = ".".join(parts)
         paths.append(f"{prefix}.{location}" if location else prefix)
     return sorted(set(paths))
 

@@ -43,6 +43,7 @@ INVALID_ACCOUNTS = {
     "bad id": (_with("customer", "not-a-hex-id"), "detail.account.customer"),
     "bad number": (_with("number", "4512345678"), "detail.account.number"),
     "unparseable date": (_with("startDate", "2020-20-20T00:00:00Z"), "detail.account.startDate"),
+    "wrong type (string for a documented number)": (_with("topUp.data", "1GB"), "detail.account.topUp.data"),
     "custom over 4096 bytes": (_with("custom", {"blob": "x" * 4100}), "detail.account.custom"),
     "more than 3 dataSharingSims": (_with("dataSharingSims", [SIM] * 4), "detail.account.dataSharingSims"),
 }
@@ -73,7 +74,7 @@ def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and
     assert len(rejections) == 1
     assert rejections[0]["event_id"] == bad["id"]
     assert rejections[0]["detail_type"] == "MvnoAccountUpserted"
-    assert failing_path in rejections[0]["failing_paths"]
+    assert rejections[0]["failing_paths"] == [failing_path]
     everything_logged = json.dumps([vars(record) for record in caplog.records], default=str)
     assert not any(secret in everything_logged for secret in SECRETS)
 
