@@ -1,0 +1,146 @@
+"""API Gateway HTTP API (payload 2.0) in and out: where the token and the id are found, and the
+one place where outcomes become HTTP statuses, message keys, headers, metrics and log lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from get_account.errors import (
+    AccessDeniedError,
+    AccountNotFoundError,
+    InvalidAccountIdError,
+    InvalidTokenError,
+    MissingTokenError,
+    ReadModelUnavailableError,
+    ReadRefusedError,
+    TokenExpiredError,
+)
+from get_account.reader import AccountReader, ReadTrace
+from get_account.wiring import account_reader
+from mvno_shared.observability import logger, metrics
+
+# The body holds PIN and PUK codes: no cache anywhere may keep it.
+_BASE_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+RETRY_AFTER_SECONDS = "1"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    message: str
+    description: str
+    metric: str
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def response(self) -> dict[str, Any]:
+        body = {"code": self.status, "message": self.message, "description": self.description}
+        return _response(self.status, json.dumps(body), {**_BASE_HEADERS, **self.extra_headers})
+
+
+_ANSWERS: dict[type[ReadRefusedError], Answer] = {
+    # RFC 6750: no error code when the request carried no credentials at all.
+    MissingTokenError: Answer(
+        401, "invalid_token", "An access token is required.", "Unauthenticated", {"WWW-Authenticate": "Bearer"}
+    ),
+    InvalidTokenError: Answer(
+        401,
+        "invalid_token",
+        "The access token is not valid.",
+        "Unauthenticated",
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    ),
+    TokenExpiredError: Answer(
+        401,
+        "expired",
+        "The access token has expired.",
+        "Unauthenticated",
+        {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+    ),
+    InvalidAccountIdError: Answer(
+        400, "id", "The account id must be a 24-hex-char id or an E.164 phone number.", "InvalidAccountId"
+    ),
+    AccountNotFoundError: Answer(404, "mvnoAccount", "MVNO account not found", "AccountNotFound"),
+    AccessDeniedError: Answer(403, "access_denied", "Insufficient access level", "AccessDenied"),
+    ReadModelUnavailableError: Answer(
+        503,
+        "unavailable",
+        "The service is temporarily unavailable; please retry.",
+        "ReadModelUnavailable",
+        {"Retry-After": RETRY_AFTER_SECONDS},
+    ),
+}
+_INTERNAL_ERROR = Answer(500, "internal_error", "An internal error occurred.", "InternalError")
+_READ_METRIC = "AccountRead"
+
+
+def _response(status: int, body: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": dict(headers), "body": body, "isBase64Encoded": False}
+
+
+def bearer_token(event: Mapping[str, Any]) -> str | None:
+    """The caller's token: `Authorization: Bearer <token>`, else the `token` query parameter."""
+    headers: Mapping[str, str] = event.get("headers") or {}
+    authorization = headers.get("authorization")
+    if authorization is None:  # API Gateway lower-cases header names; other front ends may not
+        authorization = next((value for name, value in headers.items() if name.lower() == "authorization"), None)
+    if authorization:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip()
+    query: Mapping[str, str] = event.get("queryStringParameters") or {}
+    return query.get("token") or None
+
+
+def account_id_parameter(event: Mapping[str, Any]) -> str | None:
+    parameters: Mapping[str, str] = event.get("pathParameters") or {}
+    return parameters.get("accountId")
+
+
+def handle(event: Mapping[str, Any], reader: Callable[[], AccountReader] = account_reader) -> dict[str, Any]:
+    """The HTTP response for one GET /mvno/{accountId} event."""
+    trace = ReadTrace()
+    try:
+        body = reader().read(bearer_token(event), account_id_parameter(event), trace)
+    except ReadRefusedError as refused:
+        answer = _ANSWERS[type(refused)]
+        _record(answer.metric, answer.status, trace, refused)
+        return answer.response()
+    except Exception:
+        # The traceback goes to the log; the caller learns nothing about internals.
+        logger.exception("Unexpected error reading an account", extra=_log_fields(trace, 500))
+        metrics.add_metric(name=_INTERNAL_ERROR.metric, unit=MetricUnit.Count, value=1)
+        return _INTERNAL_ERROR.response()
+    _record(_READ_METRIC, 200, trace)
+    return _response(200, body, _BASE_HEADERS)
+
+
+def _record(metric: str, status: int, trace: ReadTrace, refused: ReadRefusedError | None = None) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    fields = _log_fields(trace, status)
+    if refused is None:
+        logger.info("Account read", extra=fields)
+    elif isinstance(refused, ReadModelUnavailableError):
+        cause = refused.__cause__
+        fields["cause"] = type(cause).__name__ if cause is not None else None
+        logger.warning("Read model unavailable", extra=fields)
+    else:
+        fields["reason"] = str(refused) or type(refused).__name__
+        logger.info("Account read refused", extra=fields)
+
+
+def _log_fields(trace: ReadTrace, status: int) -> dict[str, Any]:
+    """Who asked for what, never the token itself nor anything from the account document."""
+    principal = trace.principal
+    return {
+        "status": status,
+        "lookup": trace.lookup,
+        "employee": principal.employee if principal else None,
+        "principalCustomer": principal.customer if principal else None,
+        "accessLevel": principal.access_level if principal else None,
+        "principalCached": trace.principal_cached,
+    }

@@ -1,0 +1,110 @@
+"""The read path's logic: token → principal, id or number → account, access check, view.
+
+No AWS here: the read model and the clock are injected. Order of checks (design section 2):
+401 (token) → 400 (id shape) → 404 (account) → 403 (access), so a caller without a valid token
+learns nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from get_account.access import may_read, sees_admin_extra, sees_reseller_extra
+from get_account.account_id import AccountRef, ById, parse_account_ref
+from get_account.errors import (
+    AccessDeniedError,
+    AccountNotFoundError,
+    InvalidAccountIdError,
+    InvalidTokenError,
+    MissingTokenError,
+    TokenExpiredError,
+    TokenRefusal,
+)
+from get_account.principals import PrincipalCache
+from get_account.records import Principal, ReadModel, StoredAccount
+from mvno_shared.views import compose_view
+
+DELETING = "DELETING"
+
+
+@dataclass(slots=True)
+class ReadTrace:
+    """What a request turned out to be, filled in as it proceeds, for the adapter's log line."""
+
+    lookup: str | None = None  # "id" or "number"
+    principal: Principal | None = None
+    principal_cached: bool = False
+
+
+def token_hash(token: str) -> str:
+    """How the read model knows a token: sha256 in lower-case hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
+    """Of several live accounts holding one number (a moment during porting): the one not being
+    deleted, then the highest version."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda account: (account.state != DELETING, account.version))
+
+
+class AccountReader:
+    def __init__(self, read_model: ReadModel, principals: PrincipalCache, now_ms: Callable[[], int]) -> None:
+        self._read_model = read_model
+        self._principals = principals
+        self._now_ms = now_ms
+
+    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace) -> str:
+        """The response body for this caller, or a ReadRefusedError exception."""
+        if not token:
+            raise MissingTokenError
+        hashed = token_hash(token)
+        try:
+            ref: AccountRef | None = parse_account_ref(raw_account_id)
+        except InvalidAccountIdError:
+            ref = None  # reported only once the token has been accepted
+        else:
+            trace.lookup = "id" if isinstance(ref, ById) else "number"
+
+        account: StoredAccount | None = None
+        account_fetched = False
+        principal = self._principals.get(hashed)
+        if principal is not None:
+            trace.principal_cached = True
+        else:
+            if isinstance(ref, ById):
+                # Cold cache, lookup by id: token and account in one round trip.
+                found, account = self._read_model.token_and_account(hashed, ref.account_id)
+                account_fetched = True
+            else:
+                found = self._read_model.token(hashed)
+            if isinstance(found, TokenRefusal):
+                raise InvalidTokenError(found)
+            principal = found
+            self._principals.put(hashed, principal)
+        trace.principal = principal
+
+        if principal.expires_at_ms is not None and self._now_ms() >= principal.expires_at_ms:
+            raise TokenExpiredError
+        if ref is None:
+            raise InvalidAccountIdError
+        if not account_fetched:
+            account = self._find(ref, principal.rank)
+        if account is None:
+            raise AccountNotFoundError
+        rank = principal.rank
+        if rank is None or not may_read(principal, account.customer, self._read_model.customer):
+            raise AccessDeniedError
+        return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, rank)
+
+    def _find(self, ref: AccountRef, rank: int | None) -> StoredAccount | None:
+        reseller_extra, admin_extra = sees_reseller_extra(rank), sees_admin_extra(rank)
+        if isinstance(ref, ById):
+            return self._read_model.account(ref.account_id, reseller_extra=reseller_extra, admin_extra=admin_extra)
+        candidates = self._read_model.accounts_with_number(
+            ref.number, reseller_extra=reseller_extra, admin_extra=admin_extra
+        )
+        return pick_live_account(candidates)

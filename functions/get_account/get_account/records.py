@@ -1,0 +1,67 @@
+"""What the read path knows of the read model's records, and the port it reads them through.
+
+These are the read side's own shapes, not the stored items: the data-access module
+(get_account.store) alone knows the DynamoDB attribute names and wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from get_account.errors import TokenRefusal
+from mvno_shared.levels import level_rank
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a token belongs to. `rank` is None for a level this code does not know: deny."""
+
+    employee: str
+    customer: str
+    access_level: str
+    expires_at_ms: int | None
+    rank: int | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rank", level_rank(self.access_level))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    """A live account: its customer, and the pre-rendered views Sync stored ("" when absent)."""
+
+    customer: str
+    state: str | None
+    version: int
+    customer_view: str
+    reseller_extra: str = ""
+    admin_extra: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    parent_reseller: str | None
+
+
+TokenLookup = Principal | TokenRefusal
+
+
+class ReadModel(Protocol):
+    """The reads GetAccount makes. Missing records and tombstones read as None."""
+
+    def token_and_account(self, token_hash: str, account_id: str) -> tuple[TokenLookup, StoredAccount | None]:
+        """Both in one round trip: a request by id on a cold principal cache."""
+        ...
+
+    def token(self, token_hash: str) -> TokenLookup: ...
+
+    def account(self, account_id: str, *, reseller_extra: bool, admin_extra: bool) -> StoredAccount | None:
+        """The account with only the view parts asked for (the others read as "")."""
+        ...
+
+    def accounts_with_number(self, number: str, *, reseller_extra: bool, admin_extra: bool) -> list[StoredAccount]:
+        """Every live account the number index lists for `number` (usually one)."""
+        ...
+
+    def customer(self, customer_id: str) -> CustomerRecord | None: ...

@@ -1,0 +1,60 @@
+"""The HTTP API (payload 2.0) events in events/api/, as the GetAccount tests' requests.
+
+Load a file, then override only what a test cares about: the account id, the token (as a
+Bearer header or as `?token=`), or no token at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any, Final
+
+from support.event_files import load_event
+
+
+class _Keep:
+    """Sentinel: leave this part of the event file as it is."""
+
+
+KEEP: Final = _Keep()
+
+
+def api_event(
+    name: str,
+    *,
+    account_id: str | _Keep = KEEP,
+    bearer: str | _Keep | None = KEEP,
+    query_token: str | _Keep | None = KEEP,
+) -> dict[str, Any]:
+    """events/api/<name>.json with a fresh request id and the given overrides (None removes)."""
+    event = copy.deepcopy(load_event(f"api/{name}.json"))
+    event["requestContext"]["requestId"] = uuid.uuid4().hex
+    if not isinstance(account_id, _Keep):
+        event["pathParameters"] = {"accountId": account_id}
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/mvno/{account_id}"
+    if not isinstance(bearer, _Keep):
+        event["headers"].pop("authorization", None)
+        if bearer is not None:
+            event["headers"]["authorization"] = f"Bearer {bearer}"
+    if not isinstance(query_token, _Keep):
+        event.pop("queryStringParameters", None)
+        event["rawQueryString"] = ""
+        if query_token is not None:
+            event["queryStringParameters"] = {"token": query_token}
+            event["rawQueryString"] = f"token={query_token}"
+    return event
+
+
+def token_in(event: dict[str, Any]) -> str:
+    """The raw token an event file carries, in its header or its query string."""
+    authorization: str | None = event["headers"].get("authorization")
+    if authorization is not None:
+        return authorization.removeprefix("Bearer ")
+    token: str = event["queryStringParameters"]["token"]
+    return token
+
+
+def account_id_in(event: dict[str, Any]) -> str:
+    account_id: str = event["pathParameters"]["accountId"]
+    return account_id

@@ -1,0 +1,156 @@
+"""The HTTP adapter: where the token and the id come from, and the one table of errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from get_account.errors import (
+    AccessDeniedError,
+    AccountNotFoundError,
+    InvalidAccountIdError,
+    InvalidTokenError,
+    MissingTokenError,
+    ReadModelUnavailableError,
+    ReadRefusedError,
+    TokenExpiredError,
+    TokenRefusal,
+)
+from get_account.http_api import bearer_token, handle
+from get_account.reader import AccountReader, ReadTrace
+from mvno_shared.observability import metrics
+from support.api_events import api_event
+
+
+class ScriptedReader(AccountReader):
+    """Answers with a fixed body or raises a fixed error; remembers what it was asked."""
+
+    def __init__(self, body: str = "{}", error: Exception | None = None) -> None:
+        self.body = body
+        self.error = error
+        self.asked: list[tuple[str | None, str | None]] = []
+
+    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace) -> str:
+        self.asked.append((token, raw_account_id))
+        if self.error is not None:
+            raise self.error
+        return self.body
+
+
+@pytest.fixture(autouse=True)
+def no_metrics_left_over() -> Iterator[None]:
+    yield
+    metrics.clear_metrics()
+
+
+def respond(event: dict[str, Any], reader: ScriptedReader) -> dict[str, Any]:
+    return handle(event, reader=lambda: reader)
+
+
+def test_given_bearer_header_when_handled_then_token_and_id_reach_the_reader() -> None:
+    reader = ScriptedReader(body='{"_id":"x"}')
+
+    response = respond(api_event("get-account-by-id", bearer="tok-1"), reader)
+
+    assert reader.asked == [("tok-1", "1234567890ABCDEF12345678")]
+    assert response == {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+        "body": '{"_id":"x"}',
+        "isBase64Encoded": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "expected"),
+    [
+        ({"authorization": "Bearer abc"}, None, "abc"),
+        ({"Authorization": "bearer abc"}, None, "abc"),
+        ({"authorization": "  Bearer   abc  "}, None, "abc"),
+        ({}, {"token": "q"}, "q"),
+        ({"authorization": "Bearer h"}, {"token": "q"}, "h"),
+        ({"authorization": "Basic dXNlcjpwdw=="}, {"token": "q"}, "q"),
+        ({"authorization": "Basic dXNlcjpwdw=="}, None, None),
+        ({"authorization": "Bearer "}, None, None),
+        ({}, {"token": ""}, None),
+        ({}, None, None),
+    ],
+)
+def test_given_token_in_header_or_query_when_extracted_then_header_wins(
+    headers: dict[str, str], query: dict[str, str] | None, expected: str | None
+) -> None:
+    event: dict[str, Any] = {"headers": headers}
+    if query is not None:
+        event["queryStringParameters"] = query
+    assert bearer_token(event) == expected
+
+
+ERRORS = [
+    (MissingTokenError(), 401, "invalid_token", {"WWW-Authenticate": "Bearer"}),
+    (
+        InvalidTokenError(TokenRefusal.REVOKED),
+        401,
+        "invalid_token",
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    ),
+    (
+        TokenExpiredError(),
+        401,
+        "expired",
+        {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+    ),
+    (InvalidAccountIdError(), 400, "id", {}),
+    (AccountNotFoundError(), 404, "mvnoAccount", {}),
+    (AccessDeniedError(), 403, "access_denied", {}),
+    (ReadModelUnavailableError(), 503, "unavailable", {"Retry-After": "1"}),
+]
+
+
+@pytest.mark.parametrize(("error", "status", "message", "extra_headers"), ERRORS)
+def test_given_each_refusal_when_handled_then_its_status_message_and_headers(
+    error: ReadRefusedError, status: int, message: str, extra_headers: dict[str, str]
+) -> None:
+    response = respond(api_event("get-account-by-id"), ScriptedReader(error=error))
+
+    assert response["statusCode"] == status
+    assert response["headers"] == {"Content-Type": "application/json", "Cache-Control": "no-store", **extra_headers}
+    body = json.loads(response["body"])
+    assert set(body) == {"code", "message", "description"}
+    assert (body["code"], body["message"]) == (status, message)
+    assert body["description"]
+
+
+def test_every_refusal_has_an_answer() -> None:
+    def leaves(cls: type[ReadRefusedError]) -> set[type[ReadRefusedError]]:
+        below = cls.__subclasses__()
+        return {cls} if not below else set().union(*(leaves(sub) for sub in below))
+
+    assert leaves(ReadRefusedError) == {type(error) for error, *_ in ERRORS}
+
+
+def test_given_unexpected_error_when_handled_then_500_reveals_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    error = RuntimeError("boom at /var/task/get_account/store.py table=mvno-accounts")
+
+    response = respond(api_event("get-account-by-id"), ScriptedReader(error=error))
+
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"]) == {
+        "code": 500,
+        "message": "internal_error",
+        "description": "An internal error occurred.",
+    }
+    assert "boom" not in response["body"]
+    assert any(record.exc_info and record.exc_info[1] is error for record in caplog.records)
+
+
+def test_given_a_read_when_handled_then_one_metric_per_outcome() -> None:
+    respond(api_event("get-account-by-id"), ScriptedReader())
+    respond(api_event("get-account-denied"), ScriptedReader(error=AccessDeniedError()))
+    respond(api_event("get-account-no-token"), ScriptedReader(error=MissingTokenError()))
+
+    recorded = {name: metric["Value"] for name, metric in metrics.metric_set.items()}
+
+    assert recorded == {"AccountRead": [1.0], "AccessDenied": [1.0], "Unauthenticated": [1.0]}
