@@ -20,7 +20,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 ## test: lint, type-check and every test (unit, moto and dynalite integration)
-test: lint typecheck unit
+test: lint typecheck unit lint-iac
 
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
@@ -40,5 +40,48 @@ run: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	@echo "make bench arrives with the performance issue."
 
+## lint-iac: sam validate --lint, cfn-lint, checkov and sam build on template.yaml
+# sam and checkov pin their own boto3/botocore, so each lives in an isolated uv tool environment
+# under .tools/ instead of .venv. Their dependency trees are resolved as of IAC_TOOLS_AS_OF, so a
+# fresh machine installs the same versions as the last one did.
+TOOLS := $(CURDIR)/.tools
+UV_VERSION := 0.13.8
+SAM_CLI_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
+IAC_TOOLS_AS_OF := 2026-11-27T00:00:00Z
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+SAM_STAMP := $(TOOLS)/.sam-$(SAM_CLI_VERSION)
+CHECKOV_STAMP := $(TOOLS)/.checkov-$(CHECKOV_VERSION)
+UV_TOOL_INSTALL := UV_TOOL_DIR=$(TOOLS)/envs UV_TOOL_BIN_DIR=$(TOOLS)/bin UV_PYTHON_DOWNLOADS=never \
+	$(BIN)/uv tool install --quiet --force --python 3.11 --exclude-newer $(IAC_TOOLS_AS_OF)
+# sam needs a region and stays silent; PYENV_VERSION puts python3.13 (the functions' runtime) on PATH.
+SAM := AWS_DEFAULT_REGION=eu-west-1 SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.11.7:3.12.1:3.13.0 $(TOOLS)/bin/sam
+CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/bin/checkov
+# What sam build packages: re-check only when the template or the code it builds changed.
+IAC_INPUTS := template.yaml $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*')
+IAC_STAMP := .aws-sam/lint-iac.stamp
+
+$(UV_STAMP): | $(VENV_STAMP)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	touch $@
+
+# Order-only on uv: a reinstalled .venv does not reinstall the tools.
+$(SAM_STAMP): | $(UV_STAMP)
+	$(UV_TOOL_INSTALL) aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+$(CHECKOV_STAMP): | $(UV_STAMP)
+	$(UV_TOOL_INSTALL) checkov==$(CHECKOV_VERSION)
+	touch $@
+
+$(IAC_STAMP): $(IAC_INPUTS) $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
+	$(SAM) validate --lint --template-file template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV) --framework cloudformation --file template.yaml --quiet --compact --skip-download
+	$(SAM) build --template-file template.yaml --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached --parallel
+	touch $@
+
+lint-iac: $(IAC_STAMP)
+
 clean:
-	rm -rf $(VENV) node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .aws-sam .tools .pytest_cache .mypy_cache .ruff_cache
