@@ -27,7 +27,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/sync local tests
+	$(BIN)/mypy layers/shared functions/get_account functions/sync local tests bench
 
 unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
@@ -37,8 +37,10 @@ run: $(VENV_STAMP)
 	@echo "make run arrives with the issue 'make run: the whole service on one machine'."
 
 ## bench: the read path against the floor of the AWS SDK
+# Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and
+# writes it to bench/RESULTS.md. BENCH_PROCESSES sets the number of fresh processes (default 7).
 bench: $(VENV_STAMP)
-	@echo "make bench arrives with the performance issue."
+	PYTHONPATH=.:layers/shared:functions/get_account:functions/sync:local:tests $(PY) -m bench.run
 
 ## lint-iac: sam validate --lint, cfn-lint, checkov and sam build on template.yaml
 # sam and checkov pin their own boto3/botocore, so each lives in an isolated uv tool environment

@@ -1,0 +1,1 @@
+"""`make bench`: the read path measured against the floor of the AWS SDK."""
