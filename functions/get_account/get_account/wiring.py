@@ -4,7 +4,6 @@ import) and once per warm Lambda."""
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Any
 
 from get_account.principals import PrincipalCache
@@ -17,15 +16,7 @@ def epoch_millis() -> int:
     return time.time_ns() // 1_000_000
 
 
-def account_reader() -> AccountReader:
-    return _reader_for(settings_from_environment(), dynamodb_client())
-
-
-# Keyed on the settings and client objects, which are themselves cached per process: a warm
-# Lambda always gets the same reader (and principal cache); tests that reset those caches get a
-# fresh one.
-@lru_cache(maxsize=1)
-def _reader_for(settings: Settings, client: Any) -> AccountReader:
+def build_reader(settings: Settings, client: Any) -> AccountReader:
     from get_account.store import DynamoReadModel
 
     return AccountReader(
@@ -33,3 +24,22 @@ def _reader_for(settings: Settings, client: Any) -> AccountReader:
         PrincipalCache(settings.principal_cache_ttl_seconds, settings.principal_cache_size),
         now_ms=epoch_millis,
     )
+
+
+class _ReaderSlot:
+    """The reader built from the process's current settings and client objects. Those are cached
+    per process, so a warm Lambda always gets the same reader (and principal cache); whoever
+    resets them (a test, a new instance) gets a fresh one."""
+
+    def __init__(self) -> None:
+        self._built: tuple[Settings, Any, AccountReader] | None = None
+
+    def get(self) -> AccountReader:
+        settings, client = settings_from_environment(), dynamodb_client()
+        built = self._built
+        if built is None or built[0] is not settings or built[1] is not client:
+            built = self._built = (settings, client, build_reader(settings, client))
+        return built[2]
+
+
+account_reader = _ReaderSlot().get

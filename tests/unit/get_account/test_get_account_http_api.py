@@ -55,7 +55,7 @@ def test_given_bearer_header_when_handled_then_token_and_id_reach_the_reader() -
 
     response = respond(api_event("get-account-by-id", bearer="tok-1"), reader)
 
-    assert reader.asked == [("tok-1", "1234567890ABCDEF12345678")]
+    assert reader.asked == [("tok-1", "acc000000000000000000001")]
     assert response == {
         "statusCode": 200,
         "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},

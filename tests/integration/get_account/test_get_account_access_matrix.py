@@ -1,0 +1,179 @@
+"""Every access level by every relation between the caller and the account → status; for every
+permitted read, the exact set of keys returned, nested keys included. Data through Sync."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import ReadModel
+from get_account.handler import lambda_handler
+from mvno_shared.levels import ORDERED_LEVELS
+from support import log_capture
+from support.api_events import api_event
+from support.lambda_context import FakeLambdaContext
+from support.read_model_seed import issue_token, secret_code, upsert_account, upsert_customer
+
+secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
+secrets_never_logged_in_the_run = pytest.fixture(scope="session", autouse=True)(log_capture.guard_session)
+
+RESELLER = "aaaaaaaaaaaaaaaaaaaaaaaa"  # the caller's customer for every relation but "own"
+OWN = "0000000000000000000000c1"
+CHILD = "0000000000000000000000c2"  # parentReseller RESELLER
+GRANDCHILD = "0000000000000000000000c3"  # parentReseller CHILD
+UNRELATED = "0000000000000000000000c4"  # under another reseller
+NO_RECORD = "0000000000000000000000c5"  # no customer record at all
+OTHER_RESELLER = "bbbbbbbbbbbbbbbbbbbbbbbb"
+
+# relation -> (the account's customer, the caller's customer, the account id)
+RELATIONS = {
+    "own customer": (OWN, OWN, "00000000000000000000a001"),
+    "directly under the caller's reseller": (CHILD, RESELLER, "00000000000000000000a002"),
+    "two levels down": (GRANDCHILD, RESELLER, "00000000000000000000a003"),
+    "unrelated customer": (UNRELATED, RESELLER, "00000000000000000000a004"),
+    "customer with no record": (NO_RECORD, RESELLER, "00000000000000000000a005"),
+}
+UNKNOWN_LEVEL = "SUPER_USER"
+READERS_OF = {
+    "own customer": {"VIEWER", "MANAGER", "OWNER", "RESELLER", "RESELLER_ADMIN", "ADMIN"},
+    "directly under the caller's reseller": {"RESELLER", "RESELLER_ADMIN", "ADMIN"},
+    "two levels down": {"RESELLER", "RESELLER_ADMIN", "ADMIN"},
+    "unrelated customer": {"ADMIN"},
+    "customer with no record": {"ADMIN"},
+}
+
+# What a VIEWER, MANAGER or OWNER sees of the matrix account (the spec example, plus a data
+# sharing SIM and a socLimit): every documented field it carries but the five restricted ones.
+CUSTOMER_LEVEL_KEYS = {
+    *("_id", "customer", "state", "type", "number"),
+    "feature",
+    *(
+        f"feature.{name}"
+        for name in (
+            "highRate",
+            "international",
+            "data",
+            "fiveG",
+            "publicIP",
+            "chargedServices",
+            "voicemail",
+            "secretNumber",
+            "roaming",
+            "roamingData",
+            "mms",
+            "dataTopUpSms",
+            "disableHdAudio",
+        )
+    ),
+    "mvnoSim",
+    *(f"mvnoSim.{name}" for name in ("simNumber", "imsi", "network", "puk1", "puk2", "pin1", "pin2", "formFactor")),
+    "dataSharingSims",
+    *(
+        f"dataSharingSims[].{name}"
+        for name in ("simNumber", "imsi", "network", "puk1", "puk2", "pin1", "pin2", "formFactor", "number", "name")
+    ),
+    *("sipAccount", "pbx", "ratePlan", "newRatePlan", "invoicedUntil", "startDate"),
+    "info",
+    *(f"info.{name}" for name in ("updating", "dataDisabled", "imei", "deviceType")),
+    *("numberState", "employee", "employeeName", "listed"),
+    *("topUp", "topUp.data"),
+    "smartWatch",
+    *(
+        f"smartWatch.{name}"
+        for name in ("eid", "model", "number", "state", "createdAt", "invoicedUntil", "orderState", "smartWatchSim")
+    ),
+    *(
+        f"smartWatch.smartWatchSim.{name}"
+        for name in ("simNumber", "imsi", "pin1", "pin2", "puk1", "puk2", "network", "formFactor")
+    ),
+    "restOfWorldRoaming",
+    *(
+        f"restOfWorldRoaming.{name}"
+        for name in ("productId", "productName", "productPrice", "isOverride", "keepAfterExpire")
+    ),
+}
+RESELLER_LEVEL_KEYS = CUSTOMER_LEVEL_KEYS | {"notes"}
+ADMIN_LEVEL_KEYS = RESELLER_LEVEL_KEYS | {
+    "socs",
+    *("socsOverride", "socsOverride[].soc", "socsOverride[].newSoc", "socsOverride[].expireEOM"),
+    *("purchaseInfo", "purchaseInfo.orderId", "purchaseInfo.date", "purchaseInfo.paymentOption"),
+    *("socLimit", "socLimit.data", "socLimit.minutes"),
+}
+KEYS_SEEN_BY = {
+    **dict.fromkeys(("VIEWER", "MANAGER", "OWNER"), CUSTOMER_LEVEL_KEYS),
+    **dict.fromkeys(("RESELLER", "RESELLER_ADMIN"), RESELLER_LEVEL_KEYS),
+    "ADMIN": ADMIN_LEVEL_KEYS,
+}
+
+
+def key_paths(value: Any, prefix: str = "") -> set[str]:
+    """Every key of a JSON document as a dotted path; array elements as `[]`."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        for key, member in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths |= {path} | key_paths(member, path)
+    elif isinstance(value, list):
+        for element in value:
+            paths |= key_paths(element, f"{prefix}[]")
+    return paths
+
+
+def data_sharing_sim() -> dict[str, Any]:
+    return {
+        "simNumber": "8945020184621239999",
+        "imsi": "238020000009999",
+        "network": "TDC",
+        "puk1": secret_code(),
+        "puk2": secret_code(),
+        "pin1": secret_code(),
+        "pin2": secret_code(),
+        "formFactor": "eSIM",
+        "number": "+4511112222",
+        "name": "Tablet",
+    }
+
+
+@pytest.fixture
+def accounts_of_every_relation(read_model: ReadModel) -> None:
+    """The reseller tree and one account per relation, written through Sync."""
+    upsert_customer(RESELLER, None)
+    upsert_customer(OWN, OTHER_RESELLER)
+    upsert_customer(CHILD, RESELLER)
+    upsert_customer(GRANDCHILD, CHILD)
+    upsert_customer(UNRELATED, OTHER_RESELLER)
+    for position, (account_customer, _, account_id) in enumerate(RELATIONS.values()):
+        upsert_account(
+            account_id,
+            account_customer,
+            f"+45700000{position:02d}",
+            dataSharingSims=[data_sharing_sim()],
+            socLimit={"data": 10240, "minutes": 600},
+            # Not in the spec's table: never returned, whatever the level.
+            internalScore=7,
+        )
+
+
+@pytest.mark.parametrize("relation", list(RELATIONS))
+@pytest.mark.parametrize("level", [*ORDERED_LEVELS, UNKNOWN_LEVEL])
+def test_given_level_and_relation_when_account_read_then_status_and_exact_keys(
+    accounts_of_every_relation: None, level: str, relation: str
+) -> None:
+    # Given
+    _, caller_customer, account_id = RELATIONS[relation]
+    token = issue_token(level, caller_customer)
+
+    # When
+    response = lambda_handler(api_event("get-account-by-id", account_id=account_id, bearer=token), FakeLambdaContext())
+
+    # Then
+    permitted = level in READERS_OF[relation]
+    assert response["statusCode"] == (200 if permitted else 403)
+    body = json.loads(response["body"])
+    if permitted:
+        assert key_paths(body) == KEYS_SEEN_BY[level]
+        assert body["_id"] == account_id
+    else:
+        assert body["message"] == "access_denied"

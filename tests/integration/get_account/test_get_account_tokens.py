@@ -1,0 +1,200 @@
+"""Authentication through the handler: missing, unknown, revoked and expired tokens, the query
+form, the order of checks, and the 503 / 500 answers. Data through Sync."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from conftest import ReadModel
+from get_account.handler import lambda_handler
+from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.settings import settings_from_environment
+from support import log_capture
+from support.api_events import api_event, token_in
+from support.lambda_context import FakeLambdaContext
+from support.read_model_seed import issue_token, revoke_token, upsert_account
+
+secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
+secrets_never_logged_in_the_run = pytest.fixture(scope="session", autouse=True)(log_capture.guard_session)
+
+CUSTOMER = "0000000000000000000000c1"
+ACCOUNT_ID = "00000000000000000000a001"
+NUMBER = "+4570000001"
+INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'
+
+
+def get(event: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
+    return response
+
+
+def message_of(response: dict[str, Any]) -> str:
+    message: str = json.loads(response["body"])["message"]
+    return message
+
+
+@pytest.fixture
+def account(read_model: ReadModel) -> None:
+    upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER)
+
+
+def test_given_no_token_when_read_then_401_invalid_token_with_bearer_challenge(account: None) -> None:
+    response = get(api_event("get-account-no-token", account_id=ACCOUNT_ID))
+
+    assert response["statusCode"] == 401
+    assert message_of(response) == "invalid_token"
+    assert response["headers"]["WWW-Authenticate"] == "Bearer"
+
+
+def test_given_unknown_token_when_read_then_401_invalid_token(account: None) -> None:
+    response = get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer="never-issued-token"))
+
+    assert response["statusCode"] == 401
+    assert message_of(response) == "invalid_token"
+    assert response["headers"]["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+
+
+def test_given_revoked_token_when_read_by_a_new_instance_then_401_invalid_token(account: None) -> None:
+    token = issue_token("ADMIN", CUSTOMER)
+    assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 200
+
+    revoke_token(token)
+    # A warm instance trusts what it cached for PRINCIPAL_CACHE_TTL_SECONDS (see the next test);
+    # a new instance, as here, reads the revocation at once.
+    settings_from_environment.cache_clear()
+    response = get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))
+
+    assert response["statusCode"] == 401
+    assert message_of(response) == "invalid_token"
+    assert response["headers"]["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
+
+
+def test_given_cache_disabled_when_token_revoked_then_next_read_refused(
+    account: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRINCIPAL_CACHE_TTL_SECONDS", "0")
+    settings_from_environment.cache_clear()
+    token = issue_token("ADMIN", CUSTOMER)
+    assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 200
+
+    revoke_token(token)
+
+    assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 401
+
+
+def test_given_revoked_token_when_issued_again_then_still_refused(account: None) -> None:
+    token = issue_token("ADMIN", CUSTOMER)
+    revoke_token(token)
+    issue_token("ADMIN", CUSTOMER, token=token)
+
+    assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 401
+
+
+def test_given_expired_token_when_read_then_401_expired(account: None) -> None:
+    token = issue_token("ADMIN", CUSTOMER, expires_at="2020-01-01T00:00:00.000Z")
+
+    response = get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))
+
+    assert response["statusCode"] == 401
+    assert message_of(response) == "expired"
+    assert response["headers"]["WWW-Authenticate"].startswith(INVALID_TOKEN_CHALLENGE)
+
+
+def test_given_token_without_expiry_when_read_then_served(account: None) -> None:
+    token = issue_token("VIEWER", CUSTOMER, expires_at=None)
+
+    assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 200
+
+
+def test_given_token_in_query_string_when_read_then_served(account: None) -> None:
+    event = api_event("get-account-query-token", account_id=NUMBER)
+    issue_token("VIEWER", CUSTOMER, token=token_in(event))
+
+    response = get(event)
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["_id"] == ACCOUNT_ID
+
+
+@pytest.mark.parametrize("account_id", ["not-an-id", ACCOUNT_ID, "ffffffffffffffffffffffff"])
+def test_given_unknown_token_when_reading_anything_then_401_before_any_other_answer(
+    account: None, account_id: str
+) -> None:
+    response = get(api_event("get-account-bad-id", account_id=account_id, bearer="never-issued-token"))
+
+    assert response["statusCode"] == 401
+
+
+def test_given_bad_id_event_file_when_invoked_with_valid_token_then_400(account: None) -> None:
+    event = api_event("get-account-bad-id")
+    issue_token("ADMIN", CUSTOMER, token=token_in(event))
+
+    response = get(event)
+
+    assert response["statusCode"] == 400
+    assert message_of(response) == "id"
+
+
+def test_given_a_read_when_logged_then_request_id_is_the_correlation_id(account: None) -> None:
+    token = issue_token("VIEWER", CUSTOMER)
+    event = api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token)
+
+    get(event)
+
+    [line] = [line for line in log_capture.captured_lines() if '"Account read"' in line][-1:]
+    logged = json.loads(line)
+    assert logged["correlation_id"] == event["requestContext"]["requestId"]
+    assert (logged["status"], logged["accessLevel"], logged["lookup"]) == (200, "VIEWER", "id")
+
+
+def test_given_reads_when_handled_then_metrics_count_reads_401s_denials_and_not_found(
+    account: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = issue_token("VIEWER", "0000000000000000000000c9")
+    own = issue_token("VIEWER", CUSTOMER)
+    capsys.readouterr()
+
+    get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=own))
+    get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))
+    get(api_event("get-account-by-id", account_id="ffffffffffffffffffffffff", bearer=token))
+    get(api_event("get-account-no-token"))
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    names = [metric["Name"] for blob in emitted for metric in blob["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert names == ["AccountRead", "AccessDenied", "AccountNotFound", "Unauthenticated"]
+
+
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException"])
+def test_given_dynamodb_throttles_when_read_then_503_with_retry_after(aws_environment: None, code: str) -> None:
+    with Stubber(dynamodb_client()) as throttled:
+        throttled.add_client_error("batch_get_item", service_error_code=code, http_status_code=400)
+
+        response = get(api_event("get-account-by-id", bearer="any-token"))
+
+    assert response["statusCode"] == 503
+    assert message_of(response) == "unavailable"
+    assert response["headers"]["Retry-After"].isdigit()
+
+
+def test_given_unexpected_failure_when_read_then_500_reveals_nothing(aws_environment: None) -> None:
+    with Stubber(dynamodb_client()) as broken:
+        broken.add_client_error(
+            "batch_get_item",
+            service_error_code="ResourceNotFoundException",
+            service_message="Requested resource not found: Table: mvno-accounts-test not found",
+            http_status_code=400,
+        )
+
+        response = get(api_event("get-account-by-id", bearer="any-token"))
+
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"]) == {
+        "code": 500,
+        "message": "internal_error",
+        "description": "An internal error occurred.",
+    }
+    assert "mvno-accounts" not in response["body"]
