@@ -20,7 +20,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 ## test: lint, type-check and every test (unit, moto and dynalite integration)
-test: lint typecheck unit lint-iac
+test: lint typecheck lint-iac unit
 
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
