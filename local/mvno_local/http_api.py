@@ -1,0 +1,252 @@
+"""API Gateway's HTTP API on this machine: each request becomes a payload format 2.0 event for the
+function its route names, and the function's response becomes the HTTP response.
+
+As in AWS: the path and path parameters arrive percent-decoded, the raw query string does not;
+repeated headers and query parameters are joined with commas; a request no route matches gets 404
+{"message":"Not Found"}; a function error or a malformed response gets 500
+{"message":"Internal Server Error"}.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from mvno_local.config import StartupError, bind_failure
+from mvno_local.functions import Invocation, Invoker
+
+logger = logging.getLogger(__name__)
+_NOT_FOUND = (404, {"message": "Not Found"})
+_INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
+_TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|[\w.+-]*\+(json|xml)))", re.I)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route such as `GET /mvno/{accountId}` and the function it invokes."""
+
+    method: str
+    path: str
+    invoke: Invoker
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters if this route takes the request, else None."""
+        if self.method not in ("ANY", method):
+            return None
+        found = self._pattern().fullmatch(path)
+        return found.groupdict() if found else None
+
+    def _pattern(self) -> re.Pattern[str]:
+        parts = []
+        for segment in re.split(r"(\{[^}]+\})", self.path):
+            if segment.startswith("{") and segment.endswith("+}"):
+                parts.append(f"(?P<{segment[1:-2]}>.+)")
+            elif segment.startswith("{"):
+                parts.append(f"(?P<{segment[1:-1]}>[^/]+)")
+            else:
+                parts.append(re.escape(segment))
+        return re.compile("".join(parts))
+
+
+def _request_id() -> str:
+    return base64.b64encode(secrets.token_bytes(10)).decode()  # the shape of an HTTP API request id
+
+
+def _clf_time(moment: datetime) -> str:
+    """12/Mar/2020:19:03:58 +0000, without depending on the locale."""
+    return f"{moment:%d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000"
+
+
+def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def http_api_event(
+    *,
+    route: Route,
+    path_parameters: dict[str, str],
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    request_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The payload format 2.0 event API Gateway sends for this request."""
+    cookies = [part.strip() for name, value in headers if name.lower() == "cookie" for part in value.split(";")]
+    joined_headers = _joined((name.lower(), value) for name, value in headers if name.lower() != "cookie")
+    joined_headers.setdefault("x-forwarded-for", source_ip)
+    joined_headers.setdefault("x-forwarded-proto", "http")
+    host = joined_headers.get("host", "localhost")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": joined_headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined_headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": _clf_time(now),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = [cookie for cookie in cookies if cookie]
+    if raw_query:
+        event["queryStringParameters"] = _joined(parse_qsl(raw_query, keep_blank_values=True))
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _TEXT_TYPES.match(joined_headers.get("content-type", "text/plain")):
+            event["body"] = text
+        else:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_response(status: int, document: Any) -> HttpResponse:
+    return HttpResponse(status, [("Content-Type", "application/json")], json.dumps(document).encode())
+
+
+def http_response(invocation: Invocation) -> HttpResponse:
+    """The HTTP response API Gateway makes of a function's payload 2.0 response."""
+    payload = invocation.payload
+    if invocation.error is not None:
+        return _json_response(*_INTERNAL_ERROR)
+    if not isinstance(payload, dict) or "statusCode" not in payload:
+        # No statusCode: API Gateway takes the whole result as a JSON body with status 200.
+        return _json_response(200, payload)
+    status, headers, body = payload["statusCode"], payload.get("headers") or {}, payload.get("body")
+    if not isinstance(status, int) or not 100 <= status <= 599 or not isinstance(headers, dict):
+        return _json_response(*_INTERNAL_ERROR)
+    if body is not None and not isinstance(body, str):
+        return _json_response(*_INTERNAL_ERROR)
+    try:
+        content = (
+            base64.b64decode(body or "", validate=True) if payload.get("isBase64Encoded") else (body or "").encode()
+        )
+    except ValueError:
+        return _json_response(*_INTERNAL_ERROR)
+    response_headers = [(str(name), str(value)) for name, value in headers.items()]
+    response_headers += [("Set-Cookie", str(cookie)) for cookie in payload.get("cookies") or []]
+    return HttpResponse(status, response_headers, content)
+
+
+class HttpApiServer(ThreadingHTTPServer):
+    """The local HTTP API. Binds in the constructor, so a taken port is a start-up failure at once."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, routes: list[Route]) -> None:
+        self.routes = routes
+        try:
+            super().__init__((host, port), _RequestHandler)
+        except OSError as error:
+            raise StartupError(bind_failure("the local API", host, port, "PORT", error)) from None
+
+    def respond(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+    ) -> tuple[HttpResponse, str]:
+        request_id = _request_id()
+        split = urlsplit(target)
+        raw_path = unquote(split.path)
+        for route in self.routes:
+            parameters = route.match(method, raw_path)
+            if parameters is None:
+                continue
+            event = http_api_event(
+                route=route,
+                path_parameters=parameters,
+                method=method,
+                raw_path=raw_path,
+                raw_query=split.query,
+                headers=headers,
+                body=body,
+                source_ip=source_ip,
+                request_id=request_id,
+                now=datetime.now(UTC),
+            )
+            return http_response(route.invoke(event)), request_id
+        return _json_response(*_NOT_FOUND), request_id
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: HttpApiServer
+    protocol_version = "HTTP/1.1"
+    server_version = "mvno-local"
+
+    def _dispatch(self) -> None:
+        started = time.perf_counter()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        response, request_id = self.server.respond(
+            self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+        )
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("apigw-requestid", request_id)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+        # The path can hold a token (?token=...): log the route's shape, never the query.
+        logger.info(
+            "%s %s -> %d (%.0f ms)",
+            self.command,
+            urlsplit(self.path).path,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    # http.server's naming: do_<METHOD>. Every method goes through the routes, as in API Gateway.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """The default access log prints the query string, which can hold a token."""
