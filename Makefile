@@ -33,8 +33,9 @@ unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 ## run: the whole service on an embedded AWS emulator (see README)
+# Only local/ on the path: each function runs in its own process with its code and layers (template.yaml).
 run: $(VENV_STAMP)
-	@echo "make run arrives with the issue 'make run: the whole service on one machine'."
+	@PYTHONPATH=local exec $(PY) -m mvno_local
 
 ## bench: the read path against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and

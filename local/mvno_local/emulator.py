@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any
 
 from mvno_local.config import StartupError, bind_failure
 
 
-def _fix_eventbridge_envelope() -> None:
+def fix_eventbridge_envelope() -> None:
     """moto's EventBridge leaves `account` out of the events it delivers to SQS targets; AWS puts it
     in, and the Sync handler's envelope model requires it. Add it back to moto's default template."""
     from moto.events.utils import EventTemplateParser
@@ -51,17 +52,21 @@ class EmbeddedEmulator:
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 """One line per AWS call would drown the handlers' own logs."""
 
-        _fix_eventbridge_envelope()
+        fix_eventbridge_envelope()
+        # Bound here rather than by werkzeug, which prints its own message and exits on a taken port.
         try:
+            listener = socket.create_server((self._host, self._port))
+        except OSError as error:
+            raise StartupError(bind_failure("the AWS emulator", self._host, self._port, "AWS_PORT", error)) from None
+        with listener:  # werkzeug serves on a duplicate of it
             self._server = make_server(
                 self._host,
                 self._port,
                 DomainDispatcherApplication(create_backend_app),
                 threaded=True,
                 request_handler=QuietRequestHandler,
+                fd=listener.fileno(),
             )
-        except OSError as error:
-            raise StartupError(bind_failure("the AWS emulator", self._host, self._port, "AWS_PORT", error)) from None
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="aws-emulator", daemon=True
         )

@@ -242,7 +242,8 @@ def main() -> int:
         service = LocalService(config)
 
         def request_stop(signum: int, frame: Any) -> None:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C ends at once
+            # Idempotent: tools such as `timeout` signal the process and then its group. Stopping
+            # is bounded (a poll, a handler's timeout), so a second Ctrl-C has nothing to hurry.
             service.stop_requested.set()
 
         signal.signal(signal.SIGINT, request_stop)

@@ -189,6 +189,9 @@ def deploy(clients: Callable[[str], Any], region: str, overrides: Overrides = Ov
     """Create the template's table, queues, bus and rules (or reuse those that exist)."""
     template = load_template()
     refs = References(region=region)
+    for name, parameter in (template.get("Parameters") or {}).items():  # the defaults `sam deploy` offers
+        if "Default" in parameter:
+            refs.refs[name] = str(parameter["Default"])
     notes: list[str] = []
 
     table_name = ""

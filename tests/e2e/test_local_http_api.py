@@ -1,0 +1,182 @@
+"""The local HTTP API turns real HTTP requests into API Gateway payload 2.0 events and the
+function's responses back into HTTP, as API Gateway's HTTP API does. The function is in memory."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from mvno_local.config import StartupError
+from mvno_local.functions import Invocation
+from mvno_local.http_api import HttpApiServer, Route, http_response
+from support.event_files import load_event
+
+
+@dataclass
+class RecordingFunction:
+    response: Invocation = field(default_factory=lambda: Invocation(payload={"statusCode": 204}))
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, event: dict[str, Any]) -> Invocation:
+        self.events.append(event)
+        return self.response
+
+
+@dataclass(frozen=True)
+class RunningApi:
+    base_url: str
+    function: RecordingFunction
+    server: HttpApiServer
+
+
+@pytest.fixture
+def api() -> Iterator[RunningApi]:
+    function = RecordingFunction()
+    server = HttpApiServer("127.0.0.1", 0, [Route("GET", "/mvno/{accountId}", function)])
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield RunningApi(f"http://127.0.0.1:{server.server_address[1]}", function, server)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {}, method=method)  # noqa: S310 - local test server
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_given_a_request_when_routed_then_the_function_gets_a_payload_2_event(api: RunningApi) -> None:
+    # When
+    status, headers, _ = _get(
+        f"{api.base_url}/mvno/%2B4520000002?token=a%20b&x=1&x=2",
+        {"Authorization": "Bearer t", "X-Custom": "v", "Cookie": "a=1; b=2"},
+    )
+
+    # Then
+    assert status == 204
+    (event,) = api.function.events
+    assert (event["version"], event["routeKey"]) == ("2.0", "GET /mvno/{accountId}")
+    # As API Gateway does: the path arrives decoded, the raw query string does not
+    assert event["rawPath"] == "/mvno/+4520000002"
+    assert event["pathParameters"] == {"accountId": "+4520000002"}
+    assert event["rawQueryString"] == "token=a%20b&x=1&x=2"
+    assert event["queryStringParameters"] == {"token": "a b", "x": "1,2"}
+    assert event["headers"]["authorization"] == "Bearer t"
+    assert event["headers"]["x-custom"] == "v"
+    assert "cookie" not in event["headers"]
+    assert event["cookies"] == ["a=1", "b=2"]
+    context = event["requestContext"]
+    assert context["http"]["method"] == "GET"
+    assert context["http"]["sourceIp"] == "127.0.0.1"
+    assert context["requestId"] == headers["apigw-requestid"]
+    assert context["stage"] == "$default"
+    assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", context["time"])
+    assert isinstance(context["timeEpoch"], int)
+    assert event["isBase64Encoded"] is False
+
+
+def test_given_a_request_when_routed_then_the_event_has_the_fields_of_the_sample_api_events(api: RunningApi) -> None:
+    # When
+    _get(f"{api.base_url}/mvno/1234567890abcdef12345678", {"Authorization": "Bearer t"})
+
+    # Then: the same structure as events/api/, which sam local invoke and the handler tests use
+    event = api.function.events[0]
+    sample = load_event("api/get-account-by-id.json")
+    assert set(event) == set(sample)
+    assert set(event["requestContext"]) == set(sample["requestContext"])
+    assert set(event["requestContext"]["http"]) == set(sample["requestContext"]["http"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/nope"), ("GET", "/mvno"), ("GET", "/mvno/a/b"), ("GET", "/mvno/a%2Fb"), ("POST", "/mvno/x")],
+)
+def test_given_no_route_matches_when_requested_then_404_not_found_as_api_gateway_answers(
+    api: RunningApi, method: str, path: str
+) -> None:
+    # When
+    status, headers, body = _get(f"{api.base_url}{path}", method=method)
+
+    # Then
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    assert headers["Content-Type"] == "application/json"
+    assert api.function.events == []
+
+
+def test_given_a_function_response_when_returned_then_status_headers_cookies_and_body_reach_the_client(
+    api: RunningApi,
+) -> None:
+    # Given
+    api.function.response = Invocation(
+        payload={
+            "statusCode": 401,
+            "headers": {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
+            "cookies": ["session=; Max-Age=0"],
+            "body": '{"code": 401}',
+            "isBase64Encoded": False,
+        }
+    )
+
+    # When
+    status, headers, body = _get(f"{api.base_url}/mvno/x")
+
+    # Then
+    assert (status, body) == (401, b'{"code": 401}')
+    assert headers["WWW-Authenticate"] == "Bearer"
+    assert headers["Set-Cookie"] == "session=; Max-Age=0"
+
+
+def test_given_a_base64_body_when_returned_then_the_client_gets_the_bytes() -> None:
+    response = http_response(
+        Invocation(payload={"statusCode": 200, "body": base64.b64encode(b"\x00\xff").decode(), "isBase64Encoded": True})
+    )
+    assert (response.status, response.body) == (200, b"\x00\xff")
+
+
+def test_given_a_result_without_status_code_when_returned_then_it_is_a_200_json_body() -> None:
+    response = http_response(Invocation(payload={"hello": "world"}))
+    assert (response.status, json.loads(response.body)) == (200, {"hello": "world"})
+    assert ("Content-Type", "application/json") in response.headers
+
+
+@pytest.mark.parametrize(
+    "invocation",
+    [
+        pytest.param(Invocation(error="Sandbox.Timedout"), id="function error"),
+        pytest.param(Invocation(payload={"statusCode": "200"}), id="status code not a number"),
+        pytest.param(Invocation(payload={"statusCode": 200, "body": {"not": "text"}}), id="body not text"),
+        pytest.param(Invocation(payload={"statusCode": 200, "body": "%%", "isBase64Encoded": True}), id="bad base64"),
+    ],
+)
+def test_given_a_failed_or_malformed_response_when_returned_then_500_internal_server_error(
+    invocation: Invocation,
+) -> None:
+    response = http_response(invocation)
+    assert (response.status, json.loads(response.body)) == (500, {"message": "Internal Server Error"})
+
+
+def test_given_the_port_is_taken_when_the_api_starts_then_start_up_fails_in_one_line_naming_port(
+    api: RunningApi,
+) -> None:
+    # When
+    with pytest.raises(StartupError) as failure:
+        HttpApiServer("127.0.0.1", api.server.server_address[1], [])
+
+    # Then
+    assert "already in use" in str(failure.value)
+    assert "PORT" in str(failure.value)

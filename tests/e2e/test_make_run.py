@@ -1,0 +1,422 @@
+"""End to end: the entry point `make run` uses (`python -m mvno_local`, PYTHONPATH=local), started
+as a subprocess on free ports. Change events go to the local bus with boto3; answers come back over
+real HTTP. Every wait has a deadline, and every process started here is stopped."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import boto3
+import pytest
+
+from mvno_local.demo import DEMO_EVENTS_DIR, DEMO_TOKENS, put_events_entries
+from mvno_local.stack import REPO_ROOT
+from support.dynalite import free_port
+
+README = REPO_ROOT / "README.md"
+READY = "Ready. Ctrl-C stops."
+START_SECONDS = 90.0
+SYNC_SECONDS = 15.0
+# A rejected event is received LOCAL_SQS_MAX_RECEIVE_COUNT (2) times, LOCAL_SQS_VISIBILITY_TIMEOUT
+# (1 s) apart, then moved: a few seconds, with a wide margin for a busy machine.
+DLQ_SECONDS = 40.0
+T = TypeVar("T")
+
+
+def _eventually(check: Callable[[], T | None], seconds: float, what: str) -> T:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {seconds:g} s")
+        time.sleep(0.1)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http_get(url: str, headers: dict[str, str] | None = None) -> Answer:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - the local API
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            return Answer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, dict(error.headers), error.read())
+
+
+def _answer_with_status(read: Callable[[], Answer], status: int, what: str) -> Answer:
+    return _eventually(lambda: answer if (answer := read()).status == status else None, SYNC_SECONDS, what)
+
+
+@dataclass
+class RunningService:
+    process: subprocess.Popen[bytes]
+    log: Path
+    api_port: int
+    aws_port: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def aws(self, service: str) -> Any:
+        session: Any = boto3.session.Session()
+        return session.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name="eu-west-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def get(self, account: str, level: str = "ADMIN") -> Answer:
+        return http_get(f"{self.api_url}/mvno/{account}", {"Authorization": f"Bearer {DEMO_TOKENS[level]}"})
+
+    def publish(self, event: dict[str, Any]) -> str:
+        """Put one event (in the form of the files in events/demo/) on the bus; its EventBridge id."""
+        result = self.aws("events").put_events(Entries=put_events_entries([event], "mvno-events"))
+        assert result["FailedEntryCount"] == 0
+        event_id: str = result["Entries"][0]["EventId"]
+        return event_id
+
+
+def _start(log: Path, api_port: int, aws_port: int, **variables: str) -> RunningService:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "PYTHONPATH"}
+    }
+    environment.update(PYTHONPATH="local", PORT=str(api_port), AWS_PORT=str(aws_port), **variables)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mvno_local"],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # signals are ours to send, not the terminal's
+        )
+    return RunningService(process, log, api_port, aws_port)
+
+
+def _wait_until_ready(service: RunningService) -> None:
+    def ready() -> bool:
+        if service.process.poll() is not None:
+            pytest.fail(f"make run ended with {service.process.returncode}:\n{service.output()[-3000:]}")
+        return READY in service.output()
+
+    _eventually(ready, START_SECONDS, "make run ready")
+
+
+def _stop(service: RunningService) -> int:
+    """Ctrl-C, as a terminal sends it; killed if it does not stop in time."""
+    if service.process.poll() is None:
+        service.process.send_signal(signal.SIGINT)
+    try:
+        return service.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(service.process.pid, signal.SIGKILL)
+        service.process.wait(timeout=10)
+        pytest.fail("make run did not stop within 30 s of Ctrl-C")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    log = tmp_path_factory.mktemp("make-run") / "output.log"
+    running = _start(log, free_port(), free_port(), LOCAL_SQS_VISIBILITY_TIMEOUT="1", LOCAL_SQS_MAX_RECEIVE_COUNT="2")
+    try:
+        _wait_until_ready(running)
+        yield running
+    finally:
+        _stop(running)
+
+
+def _demo_event(file_name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((DEMO_EVENTS_DIR / file_name).read_text(encoding="utf-8"))
+    return event
+
+
+def _account_event(account_id: str, number: str, version: int, **changes: Any) -> dict[str, Any]:
+    """The demo's fullest account as a new account (id, number), with some fields changed."""
+    event = copy.deepcopy(_demo_event("10-account-andersen-foreman.json"))
+    event["Detail"]["version"] = version
+    event["Detail"]["account"].update({"_id": account_id, "number": number, **changes})
+    return event
+
+
+def _new_account_id() -> str:
+    return "e2e" + uuid.uuid4().hex[:21]
+
+
+def _new_number() -> str:
+    return "+4529" + str(uuid.uuid4().int)[:6]
+
+
+def _readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Run it locally")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else len(text)]
+
+
+def _on_ports(text: str, service: RunningService) -> str:
+    return text.replace("127.0.0.1:3000", f"127.0.0.1:{service.api_port}").replace(
+        "127.0.0.1:4566", f"127.0.0.1:{service.aws_port}"
+    )
+
+
+def _readme_curl_lines() -> list[str]:
+    lines = [line.strip() for line in _readme_section().splitlines() if line.strip().startswith("curl ")]
+    return list(dict.fromkeys(lines))
+
+
+def _without_measurements(line: str) -> str:
+    """Numbers that depend on the run (timings, local queue overrides) made comparable."""
+    return re.sub(r"(visibility|after|in) \d+(\.\d+)? (s|receives)\b", r"\1 N \3", line).rstrip()
+
+
+def test_given_make_run_when_started_then_it_prints_what_the_readme_shows(service: RunningService) -> None:
+    # Given
+    section = _readme_section()
+    printed_block = section[section.index("```text\n") + len("```text\n") :]
+    printed_block = printed_block[: printed_block.index("```")]
+
+    # Then
+    printed = {_without_measurements(line) for line in service.output().splitlines()}
+    missing = [
+        line
+        for line in printed_block.splitlines()
+        if line.strip() and _without_measurements(_on_ports(line, service)) not in printed
+    ]
+    assert missing == []
+
+
+def test_given_the_readme_curl_lines_when_requested_then_each_answers_the_status_it_states(
+    service: RunningService,
+) -> None:
+    # Given
+    lines = _readme_curl_lines()
+    assert len(lines) >= 5
+
+    for line in lines:
+        command, _, comment = line.partition("#")
+        stated = re.match(r"\s*(\d{3})\b", comment)
+        assert stated is not None, line
+        expected_status = int(stated.group(1))
+        arguments = shlex.split(_on_ports(command, service))
+        headers = dict(
+            arguments[index + 1].split(": ", 1) for index, argument in enumerate(arguments) if argument == "-H"
+        )
+        url = arguments[-1]
+
+        # When
+        answer = http_get(url, headers)
+
+        # Then
+        assert answer.status == expected_status, line
+        assert answer.headers["Content-Type"] == "application/json", line
+        if expected_status == 200:
+            assert answer.headers["Cache-Control"] == "no-store", line
+            document = answer.json()
+            requested = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[1])
+            assert requested in (document["_id"], document["number"]), line
+        else:
+            assert answer.json()["code"] == expected_status, line
+
+
+def test_given_the_demo_data_when_read_at_each_level_then_each_sees_its_view(service: RunningService) -> None:
+    # When
+    admin = service.get("acc000000000000000000001", "ADMIN").json()
+    reseller = service.get("acc000000000000000000001", "RESELLER_ADMIN").json()
+    owner = service.get("acc000000000000000000001", "OWNER").json()
+
+    # Then
+    assert {"socs", "notes", "purchaseInfo"} <= set(admin)
+    assert "notes" in reseller
+    assert "socs" not in reseller
+    assert not {"socs", "notes", "purchaseInfo"} & set(owner)
+    assert owner["voicemail"]["notify"] == "BOTH"
+    assert service.get("acc000000000000000000002", "MANAGER").json()["extension"] == "e47000000000000000000002"
+
+
+def test_given_the_readme_boto3_snippet_when_run_then_the_change_is_read_on_a_following_get(
+    service: RunningService,
+) -> None:
+    # Given
+    snippet = re.search(r"<<'PY'\n(.*?)\nPY\n", _readme_section(), re.DOTALL)
+    assert snippet is not None
+
+    # When
+    subprocess.run(
+        [sys.executable, "-"],
+        input=_on_ports(snippet.group(1), service).encode(),
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+    # Then
+    _eventually(
+        lambda: service.get("acc000000000000000000003", "VIEWER").json().get("state") == "ACTIVE",
+        SYNC_SECONDS,
+        "the README's upsert read back",
+    )
+
+
+def test_given_an_upsert_on_the_bus_when_synced_then_it_reads_by_id_and_by_number(service: RunningService) -> None:
+    # Given
+    account_id, number = _new_account_id(), _new_number()
+    assert service.get(account_id).status == 404
+
+    # When
+    service.publish(_account_event(account_id, number, version=1))
+
+    # Then
+    found = _answer_with_status(lambda: service.get(account_id), 200, "upsert")
+    assert (found.json()["_id"], found.json()["number"]) == (account_id, number)
+    assert service.get(number.replace("+", "%2B")).json()["_id"] == account_id
+
+    # And when a newer version changes it, the change is read
+    service.publish(_account_event(account_id, number, version=2, state="BLOCKED"))
+    _eventually(lambda: service.get(account_id).json()["state"] == "BLOCKED", SYNC_SECONDS, "second upsert")
+
+
+def test_given_a_delete_on_the_bus_when_synced_then_the_account_is_404_by_id_and_by_number(
+    service: RunningService,
+) -> None:
+    # Given
+    account_id, number = _new_account_id(), _new_number()
+    service.publish(_account_event(account_id, number, version=1))
+    _eventually(lambda: service.get(account_id).status == 200, SYNC_SECONDS, "upsert")
+    delete = copy.deepcopy(_demo_event("14-account-andersen-van-deleted.json"))
+    delete["Detail"].update(version=2, accountId=account_id)
+
+    # When
+    service.publish(delete)
+
+    # Then
+    gone = _answer_with_status(lambda: service.get(account_id), 404, "delete")
+    assert gone.json()["message"] == "mvnoAccount"
+    assert service.get(number.replace("+", "%2B")).status == 404
+
+
+def test_given_an_invalid_event_on_the_bus_when_synced_then_it_ends_in_the_dlq_and_the_account_stays_as_it_was(
+    service: RunningService,
+) -> None:
+    # Given
+    before = service.get("acc000000000000000000001")
+    assert before.status == 200
+    invalid = _account_event("acc000000000000000000001", "+4520000001", version=99, pbx="two")
+    sqs = service.aws("sqs")
+    dlq_url = sqs.get_queue_url(QueueName="mvno-sync-dlq")["QueueUrl"]
+
+    # When
+    event_id = service.publish(invalid)
+
+    # Then
+    def dead_lettered() -> bool:
+        messages = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        return any(json.loads(m["Body"])["id"] == event_id for m in messages.get("Messages", []))
+
+    _eventually(dead_lettered, DLQ_SECONDS, "the invalid event in mvno-sync-dlq")
+    after = service.get("acc000000000000000000001")
+    assert (after.status, after.body) == (200, before.body)
+    assert "change event rejected" in service.output()
+
+
+def test_given_no_route_matches_when_requested_then_404_not_found(service: RunningService) -> None:
+    answer = http_get(f"{service.api_url}/accounts")
+    assert (answer.status, answer.json()) == (404, {"message": "Not Found"})
+
+
+@pytest.mark.parametrize("taken", ["PORT", "AWS_PORT"])
+def test_given_a_port_in_use_when_make_run_starts_then_it_says_so_in_one_line(
+    service: RunningService, taken: str, tmp_path: Path
+) -> None:
+    # Given
+    api_port = service.api_port if taken == "PORT" else free_port()
+    aws_port = service.aws_port if taken == "AWS_PORT" else free_port()
+
+    # When
+    second = _start(tmp_path / "second.log", api_port, aws_port)
+    try:
+        status = second.process.wait(timeout=60)
+    finally:
+        _stop(second)
+
+    # Then
+    output = second.output().strip()
+    assert status == 1
+    assert len(output.splitlines()) == 1
+    assert "already in use" in output
+    assert f"set {taken}" in output
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_given_make_run_when_ctrl_c_then_everything_stops_and_the_ports_are_free_at_once(tmp_path: Path) -> None:
+    # Given
+    running = _start(tmp_path / "output.log", free_port(), free_port())
+    try:
+        _wait_until_ready(running)
+        functions = _children(running.process.pid)
+        assert len(functions) == 2  # one process per function
+
+        # When
+        status = _stop(running)
+    finally:
+        _stop(running)
+
+    # Then
+    assert status == 0
+    assert running.output().rstrip().endswith("Stopped.")
+    for pid in functions:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert _port_is_free(running.api_port)
+    assert _port_is_free(running.aws_port)
