@@ -24,8 +24,10 @@ from typing import Any, TypeVar
 
 import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
 from mvno_local.demo import DEMO_EVENTS_DIR, DEMO_TOKENS, put_events_entries
+from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.stack import REPO_ROOT
 from support.dynalite import free_port
 
@@ -420,3 +422,48 @@ def test_given_make_run_when_ctrl_c_then_everything_stops_and_the_ports_are_free
             os.kill(pid, 0)
     assert _port_is_free(running.api_port)
     assert _port_is_free(running.aws_port)
+
+
+@pytest.mark.dynalite
+def test_given_aws_endpoint_url_dynamodb_when_make_run_starts_then_the_read_model_lives_there(
+    dynalite_endpoint: str, tmp_path: Path
+) -> None:
+    # Given: dynalite, which rejects what DynamoDB rejects, holds the table; moto the bus and queues
+    running = _start(tmp_path / "output.log", free_port(), free_port(), AWS_ENDPOINT_URL_DYNAMODB=dynalite_endpoint)
+    try:
+        # When
+        _wait_until_ready(running)
+
+        # Then
+        assert running.get("acc000000000000000000001").status == 200
+        dynalite: Any = boto3.session.Session().client("dynamodb", endpoint_url=dynalite_endpoint)
+        assert "mvno-accounts" in dynalite.list_tables()["TableNames"]
+        assert f"DynamoDB   {dynalite_endpoint} (AWS_ENDPOINT_URL_DYNAMODB)" in running.output()
+    finally:
+        _stop(running)
+        boto3.session.Session().client("dynamodb", endpoint_url=dynalite_endpoint).delete_table(
+            TableName="mvno-accounts"
+        )
+
+
+def test_given_aws_endpoint_url_when_make_run_starts_then_it_uses_that_emulator_and_starts_none(
+    tmp_path: Path,
+) -> None:
+    # Given: another emulator already running (moto, in this process)
+    fix_eventbridge_envelope()
+    other = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    other.start()
+    host, port = other.get_host_and_port()
+    unused_aws_port = free_port()
+    running = _start(tmp_path / "output.log", free_port(), unused_aws_port, AWS_ENDPOINT_URL=f"http://{host}:{port}")
+    try:
+        # When
+        _wait_until_ready(running)
+
+        # Then
+        assert running.get("acc000000000000000000001").status == 200
+        assert f"http://{host}:{port} (AWS_ENDPOINT_URL)" in running.output()
+        assert _port_is_free(unused_aws_port)
+    finally:
+        _stop(running)
+        other.stop()
