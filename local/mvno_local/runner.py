@@ -89,6 +89,7 @@ class LocalService:
     stop_requested: threading.Event = field(default_factory=threading.Event)
     deployment: LocalDeployment | None = None
     tracker: DeliveryTracker = field(default_factory=DeliveryTracker)
+    session: Any = None  # boto3's, once the AWS environment is prepared
 
     @contextmanager
     def running(self) -> Iterator[LocalService]:
@@ -101,11 +102,12 @@ class LocalService:
                 emulator = EmbeddedEmulator(self.config.host, self.config.aws_port)
                 emulator.start()
                 started.callback(emulator.stop)
+            # Imported only now: without .venv, the missing emulator is what the user hears about.
             import boto3
 
-            session: Any = boto3.session.Session()
+            self.session = boto3.session.Session()
             self.deployment = deploy(
-                session.client,
+                self.session.client,
                 self.config.region,
                 Overrides(self.config.visibility_timeout, self.config.max_receive_count),
             )
@@ -118,7 +120,7 @@ class LocalService:
             api.routes = routes
             threading.Thread(target=api.serve_forever, args=(0.1,), name="http-api", daemon=True).start()
             started.callback(api.shutdown)
-            self._start_pollers(session.client("sqs"), functions, started)
+            self._start_pollers(self.session.client("sqs"), functions, started)
             yield self
 
     def _start_functions(self, started: ExitStack) -> list[LambdaFunction]:
@@ -172,10 +174,8 @@ class LocalService:
 
     def publish_demo_data(self) -> tuple[int, float, int]:
         """Publish events/demo to the bus; (events, seconds until Sync handled them, failed)."""
-        import boto3
-
         assert self.deployment is not None
-        events = boto3.client("events")
+        events = self.session.client("events")
         entries = put_events_entries(demo_events(), self.deployment.bus_name)
         started = time.perf_counter()
         for start in range(0, len(entries), 10):  # PutEvents takes at most 10 entries
