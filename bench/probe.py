@@ -71,6 +71,14 @@ def handler_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def handler_cold_with_tracer(fixtures: dict[str, Any]) -> dict[str, Any]:
+    """The same cold start with Powertools' Tracer (X-Ray SDK) added, to price the decision."""
+    from aws_lambda_powertools.tracing import Tracer
+
+    Tracer(service="bench", disabled=False, auto_patch=True)
+    return handler_cold(fixtures)
+
+
 def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Per-request cost of a warm GetAccount and, in the same process, of one bare GetItem."""
     import boto3
@@ -139,7 +147,13 @@ def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-SCENARIOS = {"floor-cold": floor_cold, "handler-cold": handler_cold, "warm": warm, "sync": sync}
+SCENARIOS = {
+    "floor-cold": floor_cold,
+    "handler-cold": handler_cold,
+    "handler-cold-with-tracer": handler_cold_with_tracer,
+    "warm": warm,
+    "sync": sync,
+}
 
 if __name__ == "__main__":
     scenario, fixtures_path = sys.argv[1], sys.argv[2]
