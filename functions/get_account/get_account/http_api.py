@@ -43,25 +43,17 @@ class Answer:
         return _response(self.status, json.dumps(body), {**_BASE_HEADERS, **self.extra_headers})
 
 
+# Design section 2: every 401 sends exactly `WWW-Authenticate: Bearer`. RFC 6750's error
+# attributes (`error="invalid_token"`) would be a contract change (docs/decisions.md).
+_BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _ANSWERS: dict[type[ReadRefusedError], Answer] = {
-    # RFC 6750: no error code when the request carried no credentials at all.
     MissingTokenError: Answer(
-        401, "invalid_token", "An access token is required.", "Unauthenticated", {"WWW-Authenticate": "Bearer"}
+        401, "invalid_token", "An access token is required.", "Unauthenticated", _BEARER_CHALLENGE
     ),
     InvalidTokenError: Answer(
-        401,
-        "invalid_token",
-        "The access token is not valid.",
-        "Unauthenticated",
-        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        401, "invalid_token", "The access token is not valid.", "Unauthenticated", _BEARER_CHALLENGE
     ),
-    TokenExpiredError: Answer(
-        401,
-        "expired",
-        "The access token has expired.",
-        "Unauthenticated",
-        {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
-    ),
+    TokenExpiredError: Answer(401, "expired", "The access token has expired.", "Unauthenticated", _BEARER_CHALLENGE),
     InvalidAccountIdError: Answer(
         400, "id", "The account id must be a 24-hex-char id or an E.164 phone number.", "InvalidAccountId"
     ),
