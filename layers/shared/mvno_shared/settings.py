@@ -3,10 +3,15 @@ them. Domain code never reads os.environ."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+
+# Upper bound of the principal cache TTL: how long a revoked token may still be served at most.
+MAX_PRINCIPAL_CACHE_TTL_SECONDS = 3600.0
+MIN_TOMBSTONE_RETENTION_DAYS = 35
 
 
 class SettingsError(ValueError):
@@ -22,7 +27,7 @@ class Settings:
     principal_cache_ttl_seconds: float = 30.0
     principal_cache_size: int = 1024
     # Tombstones outlive any SQS message (max retention 14 days) with a wide margin.
-    tombstone_retention_days: int = 35
+    tombstone_retention_days: int = MIN_TOMBSTONE_RETENTION_DAYS
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -40,10 +45,17 @@ class Settings:
             raise SettingsError(f"malformed setting: {bad}") from None
         if not settings.table_name or not settings.number_index_name:
             raise SettingsError("TABLE_NAME and NUMBER_INDEX_NAME must not be empty")
-        if settings.principal_cache_ttl_seconds < 0 or settings.principal_cache_size < 0:
-            raise SettingsError("cache settings must not be negative")
-        if settings.tombstone_retention_days < 35:
-            raise SettingsError("TOMBSTONE_RETENTION_DAYS must be at least 35")
+        ttl = settings.principal_cache_ttl_seconds
+        # float() accepts "nan" and "inf": either would keep a revoked token served forever
+        # (every comparison with nan is False), so the range check must reject them explicitly.
+        if not (math.isfinite(ttl) and 0 <= ttl <= MAX_PRINCIPAL_CACHE_TTL_SECONDS):
+            raise SettingsError(
+                f"PRINCIPAL_CACHE_TTL_SECONDS must be a finite number in [0, {MAX_PRINCIPAL_CACHE_TTL_SECONDS:g}]"
+            )
+        if settings.principal_cache_size < 0:
+            raise SettingsError("PRINCIPAL_CACHE_SIZE must not be negative")
+        if settings.tombstone_retention_days < MIN_TOMBSTONE_RETENTION_DAYS:
+            raise SettingsError(f"TOMBSTONE_RETENTION_DAYS must be at least {MIN_TOMBSTONE_RETENTION_DAYS}")
         return settings
 
 
