@@ -11,7 +11,9 @@ from get_account.http_api import handle
 from mvno_shared.observability import logger, metrics
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# log_event=False explicitly: POWERTOOLS_LOGGER_LOG_EVENT=true must never log the event, whose
+# Authorization header or `?token=` holds the caller's token.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event)

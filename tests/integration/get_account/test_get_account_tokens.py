@@ -3,15 +3,20 @@ form, the order of checks, and the 503 / 500 answers. Data through Sync."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import secrets
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
+import get_account.handler
 from conftest import ReadModel
 from get_account.handler import lambda_handler
 from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.observability import logger
 from mvno_shared.settings import settings_from_environment
 from support import log_capture
 from support.api_events import api_event, token_in
@@ -198,3 +203,41 @@ def test_given_unexpected_failure_when_read_then_500_reveals_nothing(aws_environ
         "description": "An internal error occurred.",
     }
     assert "mvno-accounts" not in response["body"]
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@pytest.fixture
+def handler_imported_with_event_logging_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[Handler]:
+    """The handler module as a Lambda would import it with POWERTOOLS_LOGGER_LOG_EVENT=true
+    (Powertools reads the variable when the decorator is applied, i.e. at import)."""
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    yield importlib.reload(get_account.handler).lambda_handler
+    monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
+    importlib.reload(get_account.handler)
+
+
+@pytest.mark.parametrize("token_form", ["bearer", "query_token"])
+def test_given_event_logging_switched_on_when_read_then_the_token_is_still_not_logged(
+    aws_environment: None,
+    handler_imported_with_event_logging_on: Handler,
+    caplog: pytest.LogCaptureFixture,
+    token_form: str,
+) -> None:
+    # Control: under that variable, a handler decorated without log_event=False logs the event.
+    marker = f"not-a-secret-{secrets.token_hex(8)}"
+    logger.inject_lambda_context(lambda event, context: None)({"marker": marker}, FakeLambdaContext())
+    assert marker in caplog.text
+    token = f"tok-{secrets.token_urlsafe(24)}"
+    log_capture.forbid(token, anywhere=True)
+    tokens: dict[str, str | None] = {"bearer": None, "query_token": None, token_form: token}
+    event = api_event("get-account-by-id", **tokens)
+
+    with Stubber(dynamodb_client()) as read_model:
+        read_model.add_response("batch_get_item", {"Responses": {}, "UnprocessedKeys": {}})
+        response = handler_imported_with_event_logging_on(event, FakeLambdaContext())
+
+    assert response["statusCode"] == 401
+    assert "Account read refused" in caplog.text
+    assert token not in caplog.text
