@@ -4,8 +4,9 @@ paths (never the values: a detail may hold PIN/PUK codes or token hashes)."""
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, Va
 from account_sync.account_document import AccountDocument
 from account_sync.fields import Id, Text, TokenHash, parse_timestamp
 
-Version = Annotated[StrictInt, Field(ge=0)]
+# A signed 64-bit range: what every producer's language can hold exactly and DynamoDB can store.
+Version = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
 
 
 def _moment(value: object) -> datetime:
@@ -30,9 +32,11 @@ Moment = Annotated[datetime, PlainValidator(_moment)]
 class RejectedChange(Exception):  # noqa: N818 - a verdict on an event, not a program error
     """An event that can never be applied: reported as a batch item failure, ends in the DLQ."""
 
-    def __init__(self, failing_paths: list[str]) -> None:
+    def __init__(self, failing_paths: list[str], identity: dict[str, str] | None = None) -> None:
         super().__init__(f"invalid change event at {', '.join(failing_paths)}")
         self.failing_paths = failing_paths
+        # event id and detail-type, when a broken envelope still had them
+        self.identity = identity or {}
 
 
 class _Detail(BaseModel):
@@ -103,7 +107,7 @@ class ChangeEvent(BaseModel):
 
 
 # pydantic names the member of a union it tried (`topUp.data.int`); a path names fields only.
-_UNION_MEMBER = re.compile(r"int|float|str|bool|none|.*\[.*\]")
+_UNION_MEMBER = re.compile(r"int|float|str|bool|none|[A-Z]\w*|.*\[.*\]")
 
 
 def _paths(error: ValidationError, prefix: str) -> list[str]:
@@ -122,7 +126,19 @@ def envelope_of(body: str) -> EventBridgeModel:
     try:
         return EventBridgeModel.model_validate_json(body)
     except ValidationError as error:
-        raise RejectedChange(_paths(error, "body")) from None
+        raise RejectedChange(_paths(error, "body"), _identity_of(body)) from None
+
+
+def _identity_of(body: str) -> dict[str, str]:
+    """What a broken envelope can still tell about itself, for the log line."""
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    fields = {"event_id": raw.get("id"), "detail_type": raw.get("detail-type")}
+    return {name: value for name, value in fields.items() if isinstance(value, str)}
 
 
 def parse_change(envelope: EventBridgeModel) -> ChangeEvent:
@@ -134,4 +150,6 @@ def parse_change(envelope: EventBridgeModel) -> ChangeEvent:
         detail = detail_model.model_validate(raw_detail)
     except ValidationError as error:
         raise RejectedChange(_paths(error, "detail")) from None
-    return ChangeEvent(event_id=envelope.id, detail_type=envelope.detail_type, time=envelope.time, detail=detail)
+    # EventBridge always sends UTC with `Z`; a hand-made event without an offset is taken as UTC.
+    time = envelope.time if envelope.time.tzinfo else envelope.time.replace(tzinfo=UTC)
+    return ChangeEvent(event_id=envelope.id, detail_type=envelope.detail_type, time=time, detail=detail)

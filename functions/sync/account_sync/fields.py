@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, StrictBool, StrictFloat, StrictInt, StrictStr
 
-_HEX_ID = re.compile(r"[0-9a-fA-F]{24}")
-_E164 = re.compile(r"\+[1-9][0-9]{0,14}")
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+from mvno_shared.identifiers import E164_NUMBER, HEX_ID, SHA256_HEX
 
 
 def _normalise_id(value: str) -> str:
-    if not _HEX_ID.fullmatch(value):
+    if not HEX_ID.fullmatch(value):
         raise ValueError("must be a 24-hex-char id")
     return value.lower()
 
 
 def _check_e164(value: str) -> str:
-    if not _E164.fullmatch(value):
+    if not E164_NUMBER.fullmatch(value):
         raise ValueError("must be an E.164 number: + then 1-15 digits, the first not 0")
     return value
 
 
-def _check_token_hash(value: str) -> str:
-    if not _SHA256_HEX.fullmatch(value):
-        raise ValueError("must be a sha256 in lower-case hex")
-    return value
+def _normalise_token_hash(value: str) -> str:
+    if not SHA256_HEX.fullmatch(value):
+        raise ValueError("must be a sha256 in hex")
+    return value.lower()
+
+
+# Four-digit years: what ISO 8601 renders without extensions (9999-12-31 is a common "never").
+_FIRST_YEAR, _LAST_YEAR = 1000, 9999
 
 
 def parse_timestamp(value: str) -> datetime:
-    """An ISO 8601 date-time; one without an offset is taken as UTC."""
+    """An ISO 8601 date-time in UTC; one without an offset is taken as UTC."""
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError("must be an ISO 8601 date-time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not _FIRST_YEAR <= moment.year <= _LAST_YEAR:
+        raise ValueError(f"must be a date-time between the years {_FIRST_YEAR} and {_LAST_YEAR}")
+    return moment
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -51,7 +55,7 @@ def _normalise_timestamp(value: str) -> str:
 
 Id = Annotated[StrictStr, AfterValidator(_normalise_id)]
 E164Number = Annotated[StrictStr, AfterValidator(_check_e164)]
-TokenHash = Annotated[StrictStr, AfterValidator(_check_token_hash)]
+TokenHash = Annotated[StrictStr, AfterValidator(_normalise_token_hash)]
 # Dates are kept as their normalised text: they are only ever rendered, never computed with.
 Timestamp = Annotated[StrictStr, AfterValidator(_normalise_timestamp)]
 Number = StrictInt | StrictFloat

@@ -13,8 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from account_sync.account_document import unknown_enum_values
-from account_sync.change_events import AccountUpserted, RejectedChange, envelope_of, parse_change
-from account_sync.store import Outcome, ReadModelWriter
+from account_sync.change_events import AccountUpserted, ChangeEvent, RejectedChange, envelope_of, parse_change
+from account_sync.outcomes import Outcome
+from account_sync.store import ReadModelWriter
 from account_sync.sync_service import SyncService
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.observability import logger, metrics
@@ -25,6 +26,9 @@ _OUTCOME_METRICS = {
     Outcome.DUPLICATE: "ChangesDuplicate",
     Outcome.STALE: "ChangesStale",
 }
+
+# DynamoDB errors that no redelivery can cure (the others, throttling first, are transient).
+_REFUSED_FOR_GOOD = frozenset({"ValidationException", "ItemCollectionSizeLimitExceededException"})
 
 # A whole batch of bad events is reported item by item, like any other partial failure.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -38,55 +42,48 @@ def sync_service() -> SyncService:
 
 
 def apply_record(record: SQSRecord) -> Outcome:
-    """Apply one SQS message; an exception marks it as a batch item failure."""
-    detail_type = "unknown"
-    event_id = "unknown"
+    """Apply one SQS message; an exception marks it as a batch item failure, logged once."""
+    identity = {"message_id": record.message_id, "event_id": "unknown", "detail_type": "unknown"}
     try:
         envelope = envelope_of(record.body)
-        detail_type, event_id = envelope.detail_type, envelope.id
+        identity.update(event_id=envelope.id, detail_type=envelope.detail_type)
         change = parse_change(envelope)
+        _warn_of_unlisted_values(change, identity)
+        now = datetime.now(UTC)
+        outcome = sync_service().apply(change, now)
     except RejectedChange as rejected:
         metrics.add_metric(name="ChangesRejected", unit=MetricUnit.Count, value=1)
         logger.warning(
             "change event rejected",
-            extra={
-                "message_id": record.message_id,
-                "event_id": event_id,
-                "detail_type": detail_type,
-                "failing_paths": rejected.failing_paths,
-            },
+            extra={**identity, **rejected.identity, "failing_paths": rejected.failing_paths},
         )
         raise
-
-    if isinstance(change.detail, AccountUpserted):
-        for path, value in unknown_enum_values(change.detail.account):
-            logger.warning(
-                "value not listed by the spec accepted",
-                extra={"event_id": event_id, "detail_type": detail_type, "path": path, "value": value},
-            )
-
-    now = datetime.now(UTC)
-    try:
-        outcome = sync_service().apply(change, now)
     except ClientError as failure:
-        logger.warning(
-            "change event not applied, left for redelivery",
-            extra={
-                "event_id": event_id,
-                "detail_type": detail_type,
-                "error_code": failure.response.get("Error", {}).get("Code"),
-            },
-        )
+        code = failure.response.get("Error", {}).get("Code", "unknown")
+        if code in _REFUSED_FOR_GOOD:
+            logger.error("change event refused by DynamoDB for good", extra={**identity, "error_code": code})
+        else:
+            logger.warning("change event not applied, left for redelivery", extra={**identity, "error_code": code})
+        raise
+    except Exception as unexpected:
+        # The type only: an exception's text may quote the event's values.
+        logger.error("change event failed", extra={**identity, "error_type": type(unexpected).__name__})
         raise
     metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
     if outcome is Outcome.APPLIED:
         lag = (now - change.time).total_seconds() * 1000
         metrics.add_metric(name="SyncLag", unit=MetricUnit.Milliseconds, value=max(lag, 0.0))
-    logger.debug("change event handled", extra={"event_id": event_id, "detail_type": detail_type, "outcome": outcome})
+    logger.debug("change event handled", extra={**identity, "outcome": outcome})
     return outcome
 
 
-@logger.inject_lambda_context
+def _warn_of_unlisted_values(change: ChangeEvent, identity: dict[str, str]) -> None:
+    if isinstance(change.detail, AccountUpserted):
+        for path, value in unknown_enum_values(change.detail.account):
+            logger.warning("value not listed by the spec accepted", extra={**identity, "path": path, "value": value})
+
+
+@logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)

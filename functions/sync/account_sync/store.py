@@ -4,18 +4,10 @@ model. Every write is one PutItem whose condition makes it idempotent and order-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
+from account_sync.outcomes import AttributeValue, Outcome
 from mvno_shared import read_model as schema
-
-AttributeValue = str | int | bool
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"  # the same version is already stored
-    STALE = "stale"  # a newer version (or a final revocation) is already stored
 
 
 def _wire(value: AttributeValue) -> dict[str, Any]:

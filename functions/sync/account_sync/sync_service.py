@@ -13,15 +13,20 @@ from account_sync.change_events import (
     ChangeEvent,
     CustomerDeleted,
     CustomerUpserted,
+    RejectedChange,
     TokenIssued,
     TokenRevoked,
 )
+from account_sync.outcomes import AttributeValue, Outcome
 from account_sync.rendering import render_views
-from account_sync.store import AttributeValue, Outcome
 from mvno_shared import read_model as schema
 
-# DynamoDB's TTL sweeper lags; the read path checks expiresAt itself, so a day's margin is free.
-_EXPIRED_TOKEN_KEPT_FOR = timedelta(days=1)
+# An expired token is kept a while so that its holder is told `expired` rather than
+# `invalid_token`; the read path checks expiresAt itself, the TTL only keeps the table small.
+_EXPIRED_TOKEN_KEPT_FOR = timedelta(days=35)
+# DynamoDB refuses items over 400 KB; an account whose views come near that is refused here, with
+# a path, instead of failing on every redelivery.
+MAX_RENDERED_ACCOUNT_BYTES = 350_000
 
 
 class Writer(Protocol):
@@ -34,6 +39,14 @@ class Writer(Protocol):
 
 def _epoch_seconds(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _purge_time(expires_at: datetime) -> int | None:
+    """When the table may forget an expired token; None (never) for "never expires" dates near 9999."""
+    try:
+        return _epoch_seconds(expires_at + _EXPIRED_TOKEN_KEPT_FOR)
+    except OverflowError:
+        return None
 
 
 def _epoch_millis(moment: datetime) -> int:
@@ -71,6 +84,9 @@ class SyncService:
     def _upsert_account(self, detail: AccountUpserted) -> Outcome:
         account = detail.account
         views = render_views(account)
+        rendered = views.customer_view + views.reseller_extra + views.admin_extra
+        if len(rendered.encode()) > MAX_RENDERED_ACCOUNT_BYTES:
+            raise RejectedChange(["detail.account"])
         return self._writer.put_versioned(
             schema.account_key(account.id),
             detail.version,
@@ -102,6 +118,6 @@ class SyncService:
                 schema.TOKEN_CUSTOMER: detail.customer,
                 schema.TOKEN_ACCESS_LEVEL: detail.access_level,
                 schema.TOKEN_EXPIRES_AT: _epoch_millis(expires_at) if expires_at else None,
-                schema.PURGE_AT_ATTR: _epoch_seconds(expires_at + _EXPIRED_TOKEN_KEPT_FOR) if expires_at else None,
+                schema.PURGE_AT_ATTR: _purge_time(expires_at) if expires_at else None,
             },
         )

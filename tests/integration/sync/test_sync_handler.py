@@ -154,7 +154,8 @@ def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_mod
     assert stored[schema.TOKEN_ACCESS_LEVEL] == {"S": "ADMIN"}
     assert stored[schema.TOKEN_CUSTOMER] == {"S": detail["customer"]}
     assert stored[schema.TOKEN_EXPIRES_AT] == {"N": "1893456000000"}  # 2030-01-01T00:00:00Z in ms
-    assert int(stored[schema.PURGE_AT_ATTR]["N"]) == 1893456000 + 86400
+    # kept 35 days past expiry, so that its holder hears `expired` rather than `invalid_token`
+    assert int(stored[schema.PURGE_AT_ATTR]["N"]) == 1893456000 + 35 * 86400
 
 
 def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_admin_view(
@@ -210,3 +211,26 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
     assert read_model.item(throttled_key) is None
     assert read_model.item(schema.account_key(SPEC_ACCOUNT_ID)) is not None
     assert read_model.item(schema.token_key(changes[2]["detail"]["tokenHash"])) is not None
+
+
+def test_given_token_that_never_expires_when_synced_then_it_is_stored_without_purge_time(
+    read_model: ReadModel,
+) -> None:
+    # Given a "never" expiry and a hash in upper case
+    token_hash = hashlib.sha256(b"never-expiring").hexdigest()
+    change = change_event("token-issued", tokenHash=token_hash.upper(), expiresAt="9999-12-31T23:59:59Z")
+
+    # When
+    assert handle(change) == []
+
+    # Then the hash is stored lower-case, the expiry kept, and nothing schedules its purge
+    stored = read_model.item(schema.token_key(token_hash))
+    assert stored is not None
+    assert stored[schema.TOKEN_EXPIRES_AT] == {"N": "253402300799000"}
+    assert schema.PURGE_AT_ATTR not in stored
+
+
+def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(read_model: ReadModel) -> None:
+    change = {**change_event("customer-upserted"), "time": "2026-11-27T10:00:00"}
+    assert handle(change) == []
+    assert read_model.item(schema.customer_key(SPEC_ACCOUNT_ID)) is not None

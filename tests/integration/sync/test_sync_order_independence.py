@@ -78,7 +78,7 @@ def _apply_in_batches(events: list[dict[str, Any]], sizes: list[int]) -> None:
         lambda_handler(sqs_event(*events[start:]), FakeLambdaContext())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     deliveries=st.lists(st.sampled_from(ALL_EVENTS), max_size=12).flatmap(
         lambda extra: st.permutations(ALL_EVENTS + extra)
@@ -86,16 +86,16 @@ def _apply_in_batches(events: list[dict[str, Any]], sizes: list[int]) -> None:
     batch_sizes=st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=8),
 )
 def test_given_any_permutation_with_duplicates_when_synced_then_state_equals_highest_versions_applied_once(
-    moto_read_model: ReadModel, deliveries: list[dict[str, Any]], batch_sizes: list[int]
+    read_model: ReadModel, deliveries: list[dict[str, Any]], batch_sizes: list[int]
 ) -> None:
     # Given the state of the highest version of each record, applied once
-    _clear(moto_read_model)
+    _clear(read_model)
     lambda_handler(sqs_event(*[history[-1] for history in HISTORIES.values()]), FakeLambdaContext())
-    expected = _snapshot(moto_read_model)
-    _clear(moto_read_model)
+    expected = _snapshot(read_model)
+    _clear(read_model)
 
     # When every event arrives in this order, some of them several times, in batches
     _apply_in_batches(deliveries, batch_sizes)
 
     # Then
-    assert _snapshot(moto_read_model) == expected
+    assert _snapshot(read_model) == expected

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from account_sync.handler import lambda_handler
 from conftest import ReadModel
@@ -79,42 +80,134 @@ def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and
     assert not any(secret in everything_logged for secret in SECRETS)
 
 
+def _envelope_without_object_detail() -> dict[str, Any]:
+    return {**change_event("customer-upserted"), "detail": ["not", "an", "object"]}
+
+
 @pytest.mark.parametrize(
     ("change", "failing_path"),
     [
         ({**change_event("customer-upserted"), "detail-type": "SimSwapped"}, "detail-type"),
+        (_envelope_without_object_detail(), "body.detail"),
         (change_event("account-deleted", accountId="1234"), "detail.accountId"),
         (change_event("account-deleted", version="2"), "detail.version"),
+        (change_event("account-deleted", version=2**63), "detail.version"),
+        (change_event("account-deleted", version=-1), "detail.version"),
         (
             change_event("customer-upserted", customer={"_id": "1234567890abcdef12345678", "parentReseller": "x"}),
             "detail.customer.parentReseller",
         ),
+        (change_event("customer-deleted", customerId=None), "detail.customerId"),
         (change_event("token-issued", tokenHash="NOT-A-HASH"), "detail.tokenHash"),
         (change_event("token-issued", expiresAt="tomorrow"), "detail.expiresAt"),
+        (change_event("token-issued", expiresAt="0001-01-01T00:00:00+01:00"), "detail.expiresAt"),
+        (change_event("token-issued", accessLevel=7), "detail.accessLevel"),
         (change_event("token-revoked", tokenHash=None), "detail.tokenHash"),
     ],
-    ids=["unknown detail-type", "bad account id", "string version", "bad parent", "bad hash", "bad expiry", "no hash"],
+    ids=[
+        "unknown detail-type",
+        "detail not an object",
+        "bad account id",
+        "string version",
+        "version past 64 bits",
+        "negative version",
+        "bad parent",
+        "no customer id",
+        "bad hash",
+        "bad expiry",
+        "expiry before year 1000",
+        "level not a string",
+        "no hash",
+    ],
 )
-def test_given_invalid_event_of_any_type_when_synced_then_it_fails_naming_the_path(
-    moto_read_model: ReadModel, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
+def test_given_stored_records_when_invalid_event_of_any_type_arrives_then_only_it_fails_and_nothing_changes(
+    read_model: ReadModel, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Given one stored record of each kind
+    stored = [change_event(name) for name in ("account-upserted", "customer-upserted", "token-issued")]
+    assert lambda_handler(sqs_event(*stored), FakeLambdaContext())["batchItemFailures"] == []
+    before = read_model.all_items()
+    good = change_event("customer-upserted", customer={"_id": "dddddddddddddddddddddddd"})
+    caplog.clear()
+
+    # When the invalid event arrives in a batch with a good one
+    event = sqs_event(change, good)
+    response = lambda_handler(event, FakeLambdaContext())
+
+    # Then it alone fails, the stored records are untouched and the good one is applied
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    after = read_model.all_items()
+    assert [item for item in after if item["pk"]["S"] != schema.customer_key("d" * 24)] == before
+    assert read_model.item(schema.customer_key("d" * 24)) is not None
+    [rejection] = rejection_lines(caplog)
+    assert rejection["failing_paths"] == [failing_path]
+    assert rejection["event_id"] == change["id"]
+    assert "NOT-A-HASH" not in json.dumps([vars(record) for record in caplog.records], default=str)
+
+
+def test_given_body_that_is_not_json_when_synced_then_it_is_rejected(
+    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = sqs_event(change_event("customer-upserted"))
+    event["Records"][0]["body"] = "{not json"
+    response = lambda_handler(event, FakeLambdaContext())
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    [rejection] = rejection_lines(caplog)
+    assert rejection["failing_paths"] == ["body"]
+    assert rejection["event_id"] == "unknown"
+
+
+def test_given_account_too_large_to_store_when_synced_then_it_is_rejected_not_retried(
+    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given an account whose views would pass DynamoDB's 400 KB item limit
+    huge = change_event("account-upserted", account={**spec_example_account(), "notes": "n" * 400_000})
+
+    # When
+    event = sqs_event(huge)
+    response = lambda_handler(event, FakeLambdaContext())
+
+    # Then
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    assert [rejection["failing_paths"] for rejection in rejection_lines(caplog)] == [["detail.account"]]
+    assert moto_read_model.all_items() == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "message", "level"),
+    [
+        (
+            ClientError(cast(Any, {"Error": {"Code": "ValidationException"}}), "PutItem"),
+            "change event refused by DynamoDB for good",
+            "ERROR",
+        ),
+        (
+            ClientError(cast(Any, {"Error": {"Code": "ThrottlingException"}}), "PutItem"),
+            "change event not applied, left for redelivery",
+            "WARNING",
+        ),
+        (EndpointConnectionError(endpoint_url="https://dynamodb.example"), "change event failed", "ERROR"),
+    ],
+    ids=["refused for good", "transient", "unexpected"],
+)
+def test_given_write_failure_when_synced_then_the_record_fails_with_one_log_line(
+    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture, failure: Exception, message: str, level: str
+) -> None:
+    # Given DynamoDB fails every write this way
+    def fail(**_: Any) -> None:
+        raise failure
+
+    moto_read_model.client.meta.events.register("before-call.dynamodb.PutItem", fail)
+    change = change_event("customer-upserted")
+
     # When
     event = sqs_event(change)
     response = lambda_handler(event, FakeLambdaContext())
 
     # Then
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
-    assert moto_read_model.all_items() == []
-    [rejection] = rejection_lines(caplog)
-    assert rejection["failing_paths"] == [failing_path]
-    assert "NOT-A-HASH" not in json.dumps([vars(record) for record in caplog.records], default=str)
-
-
-def test_given_body_that_is_not_json_when_synced_then_it_is_rejected(moto_read_model: ReadModel) -> None:
-    event = sqs_event(change_event("customer-upserted"))
-    event["Records"][0]["body"] = "{not json"
-    response = lambda_handler(event, FakeLambdaContext())
-    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    lines = [record for record in caplog.records if record.getMessage() == message]
+    assert [(line.levelname, vars(line)["event_id"]) for line in lines] == [(level, change["id"])]
 
 
 def test_given_outcomes_when_synced_then_metrics_count_each_kind(
