@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from get_account.errors import InvalidAccountIdError
+from mvno_shared.identifiers import E164_NUMBER, HEX_ID
 
-# ASCII classes on purpose: \d would also accept other scripts' digits.
-_HEX_ID = re.compile(r"[0-9a-fA-F]{24}")
-_E164 = re.compile(r"\+[1-9][0-9]{0,14}")
 _ENCODED_PLUS = "%2B"
 
 
@@ -30,11 +27,11 @@ def parse_account_ref(raw: str | None) -> AccountRef:
     """Parse the path parameter, accepting a percent-encoded leading `+`; raise InvalidAccountIdError."""
     if not raw:
         raise InvalidAccountIdError
-    if _HEX_ID.fullmatch(raw):
+    if HEX_ID.fullmatch(raw):
         return ById(raw.lower())
     # Only the `+` may arrive encoded: API Gateway may or may not decode the path parameter.
     if raw[:3].upper() == _ENCODED_PLUS:
         raw = "+" + raw[3:]
-    if _E164.fullmatch(raw):
+    if E164_NUMBER.fullmatch(raw):
         return ByNumber(raw)
     raise InvalidAccountIdError
