@@ -79,18 +79,25 @@ def handler_cold_with_tracer(fixtures: dict[str, Any]) -> dict[str, Any]:
     return handler_cold(fixtures)
 
 
-def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
-    """Per-request cost of a warm GetAccount and, in the same process, of one bare GetItem."""
+def _stub_both_clients(fixtures: dict[str, Any]) -> tuple[Any, Any]:
+    """The stub behind a bare boto3 client (the floor) and behind the functions' own client."""
     import boto3
 
     from bench.stub_transport import StubDynamoDB
-    from get_account.handler import lambda_handler
     from mvno_shared.aws_clients import dynamodb_client
 
     stub = StubDynamoDB(fixtures["items"])
     floor_client = boto3.client("dynamodb")
     stub.install(floor_client)
     stub.install(dynamodb_client())
+    return stub, floor_client
+
+
+def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
+    """Per-request cost of a warm GetAccount and, in the same process, of one bare GetItem."""
+    from get_account.handler import lambda_handler
+
+    stub, floor_client = _stub_both_clients(fixtures)
     context = _context()
     events = fixtures["events"]
 
@@ -114,16 +121,9 @@ def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
 
 def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Per-record cost of the Sync handler on a 10-event batch, and of one bare PutItem."""
-    import boto3
-
     from account_sync.handler import lambda_handler
-    from bench.stub_transport import StubDynamoDB
-    from mvno_shared.aws_clients import dynamodb_client
 
-    stub = StubDynamoDB(fixtures["items"])
-    floor_client = boto3.client("dynamodb")
-    stub.install(floor_client)
-    stub.install(dynamodb_client())
+    stub, floor_client = _stub_both_clients(fixtures)
     context = _context()
     batch = fixtures["sync_batch"]
     records = len(batch["Records"])
