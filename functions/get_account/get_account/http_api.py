@@ -75,7 +75,7 @@ def _response(status: int, body: str, headers: Mapping[str, str]) -> dict[str, A
     return {"statusCode": status, "headers": dict(headers), "body": body, "isBase64Encoded": False}
 
 
-def bearer_token(event: Mapping[str, Any]) -> str | None:
+def caller_token(event: Mapping[str, Any]) -> str | None:
     """The caller's token: `Authorization: Bearer <token>`, else the `token` query parameter."""
     headers: Mapping[str, str] = event.get("headers") or {}
     authorization = headers.get("authorization")
@@ -98,7 +98,7 @@ def handle(event: Mapping[str, Any], reader: Callable[[], AccountReader] = accou
     """The HTTP response for one GET /mvno/{accountId} event."""
     trace = ReadTrace()
     try:
-        body = reader().read(bearer_token(event), account_id_parameter(event), trace)
+        body = reader().read(caller_token(event), account_id_parameter(event), trace)
     except ReadRefusedError as refused:
         answer = _ANSWERS[type(refused)]
         _record(answer.metric, answer.status, trace, refused)

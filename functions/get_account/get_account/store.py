@@ -125,7 +125,6 @@ class DynamoReadModel:
     ) -> None:
         self._client = client
         self._table = table_name
-        self._index = number_index_name
         self._batch_attempts = batch_attempts
         self._sleep = sleep
         # Request arguments built once; each call adds only its key.

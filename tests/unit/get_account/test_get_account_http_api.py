@@ -19,7 +19,7 @@ from get_account.errors import (
     TokenExpiredError,
     TokenRefusal,
 )
-from get_account.http_api import bearer_token, handle
+from get_account.http_api import caller_token, handle
 from get_account.reader import AccountReader, ReadTrace
 from mvno_shared.observability import metrics
 from support.api_events import api_event
@@ -85,7 +85,7 @@ def test_given_token_in_header_or_query_when_extracted_then_header_wins(
     event: dict[str, Any] = {"headers": headers}
     if query is not None:
         event["queryStringParameters"] = query
-    assert bearer_token(event) == expected
+    assert caller_token(event) == expected
 
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}  # design section 2: exactly this, on every 401

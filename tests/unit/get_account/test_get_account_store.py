@@ -180,7 +180,7 @@ def test_given_number_when_queried_then_index_is_used_and_pages_are_followed(
 
     assert [(account.state, account.version) for account in accounts] == [("ACTIVE", 4), ("DELETING", 5)]
     first_request, second_request = sent
-    assert first_request["IndexName"] == INDEX
+    assert (first_request["TableName"], first_request["IndexName"]) == (TABLE, INDEX)
     assert first_request["ExpressionAttributeValues"] == {":number": {"S": "+4512345678"}}
     assert "ExclusiveStartKey" not in first_request
     assert second_request["ExclusiveStartKey"] == ACCOUNT_PK
