@@ -30,6 +30,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "mvno-tests")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def secrets_never_logged_in_the_run() -> Iterator[None]:
+    """No log line of the whole run (every function, in-process tool and test module that logs
+    through Python logging) holds a registered secret: raw tokens and PIN/PUK codes registered by
+    the tests (support.log_capture.forbid), and from the start the spec example's codes, which the
+    Sync tests and events/sync carry. Checked once, when the run ends."""
+    # Imported here, not at the top: importing them creates the service's Logger, which must
+    # happen after pytest_configure has set the POWERTOOLS_* variables.
+    from support import log_capture
+    from support.golden import spec_example_account
+
+    log_capture.forbid_codes_of(spec_example_account())
+    yield from log_capture.guard_session()
+
+
 def _clear_process_caches() -> None:
     settings_from_environment.cache_clear()
     dynamodb_client.cache_clear()

@@ -1,15 +1,19 @@
 """Every log record of the test run, formatted as production would write it, and the secrets
 that must never appear in one (raw tokens, PIN and PUK codes).
 
-`install()` hooks a recording handler on the root logger once per session (the service loggers
-propagate to it); test modules check `leaks()` when they finish.
+tests/conftest.py installs the recording handler on the root logger for the whole run (the service
+loggers propagate to it, whichever function or local tool logs) and checks every line against the
+registered secrets when the run ends (`guard_session`). A test module may also check the lines it
+caused as soon as it finishes (`guard_module`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from mvno_shared.observability import logger as service_logger
 
@@ -57,11 +61,40 @@ def captured_lines() -> list[str]:
 
 def leaks(lines: list[str]) -> list[tuple[str, str]]:
     """(secret, line) for every forbidden value found in the given lines."""
+    if not (_secrets.exact or _secrets.quoted):
+        return []
+    pattern = _leak_pattern()
     found: list[tuple[str, str]] = []
     for line in lines:
-        found.extend((secret, line) for secret in _secrets.exact if secret in line)
-        found.extend((secret, line) for secret in _secrets.quoted if f'"{secret}"' in line)
+        found.extend((match["exact"] or match["quoted"], line) for match in pattern.finditer(line))
     return found
+
+
+def _leak_pattern() -> re.Pattern[str]:
+    r"""One expression for every registered secret (there are thousands, and many lines). A short
+    secret counts only as a whole string value: "1234", '1234', or escaped at any depth inside
+    another string (\"1234\", \\\"1234\\\"), never as part of an id or a date."""
+
+    def alternatives(secrets: set[str]) -> str:
+        # Longest first; "(?!)" never matches, for an empty set.
+        return "|".join(re.escape(secret) for secret in sorted(secrets, key=len, reverse=True)) or "(?!)"
+
+    return re.compile(
+        rf"""(?P<exact>{alternatives(_secrets.exact)})|["'](?P<quoted>{alternatives(_secrets.quoted)})\\*["']"""
+    )
+
+
+def forbid_codes_of(document: dict[str, Any]) -> None:
+    """Register the PIN/PUK codes a document carries, at any depth."""
+    for key, value in document.items():
+        if isinstance(value, dict):
+            forbid_codes_of(value)
+        elif isinstance(value, list):
+            for element in value:
+                if isinstance(element, dict):
+                    forbid_codes_of(element)
+        elif key.lower().startswith(("pin", "puk")) and isinstance(value, str) and key != "pinBlockedUntil":
+            forbid(value)
 
 
 def guard_module() -> Iterator[None]:
@@ -78,4 +111,6 @@ def guard_session() -> Iterator[None]:
     """Fixture body: at the end of the run, every line logged since install() holds no secret."""
     handler = install()
     yield
-    assert leaks(handler.lines) == []
+    found = leaks(handler.lines)
+    lines = list(dict.fromkeys(line for _, line in found))
+    assert not lines, f"{len(lines)} log line(s) hold a secret; the first: {lines[0] if lines else ''}"

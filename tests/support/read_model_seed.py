@@ -13,7 +13,7 @@ from account_sync.handler import lambda_handler as sync_handler
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
 from support.lambda_context import FakeLambdaContext
-from support.log_capture import forbid
+from support.log_capture import forbid, forbid_codes_of
 
 # The SIMs of the spec's example account whose codes are replaced by fresh secret ones.
 _SIM_PATHS = (("mvnoSim",), ("smartWatch", "smartWatchSim"))
@@ -45,19 +45,6 @@ def account_document(account_id: str, customer: str, number: str, **fields: Any)
     document.update(fields)
     forbid_codes_of(document)
     return document
-
-
-def forbid_codes_of(document: dict[str, Any]) -> None:
-    """Register the PIN/PUK codes a given document carries (e.g. the spec example's own)."""
-    for key, value in document.items():
-        if isinstance(value, dict):
-            forbid_codes_of(value)
-        elif isinstance(value, list):
-            for element in value:
-                if isinstance(element, dict):
-                    forbid_codes_of(element)
-        elif key.lower().startswith(("pin", "puk")) and isinstance(value, str) and key != "pinBlockedUntil":
-            forbid(value)
 
 
 def upsert_account(account_id: str, customer: str, number: str, version: int = 1, **fields: Any) -> dict[str, Any]:

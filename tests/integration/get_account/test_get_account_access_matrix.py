@@ -17,7 +17,6 @@ from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import issue_token, secret_code, upsert_account, upsert_customer
 
 secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
-secrets_never_logged_in_the_run = pytest.fixture(scope="session", autouse=True)(log_capture.guard_session)
 
 RESELLER = "aaaaaaaaaaaaaaaaaaaaaaaa"  # the caller's customer for every relation but "own"
 OWN = "0000000000000000000000c1"

@@ -13,11 +13,10 @@ from get_account.handler import lambda_handler
 from support import log_capture
 from support.api_events import api_event, token_in
 from support.event_files import change_event
-from support.golden import golden_text, spec_example_account
+from support.golden import golden_text
 from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import (
     delete_account,
-    forbid_codes_of,
     issue_token,
     sync,
     upsert_account,
@@ -25,7 +24,6 @@ from support.read_model_seed import (
 )
 
 secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
-secrets_never_logged_in_the_run = pytest.fixture(scope="session", autouse=True)(log_capture.guard_session)
 
 SPEC_ACCOUNT_ID = "1234567890abcdef12345678"
 SPEC_CUSTOMER = "1234567890abcdef12345678"
@@ -53,8 +51,8 @@ def body_of(response: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def spec_example_synced(read_model: ReadModel) -> None:
-    """The spec's example account as the producer sends it (events/sync/account-upserted.json)."""
-    forbid_codes_of(spec_example_account())
+    """The spec's example account as the producer sends it (events/sync/account-upserted.json);
+    its PIN/PUK codes are forbidden in logs for the whole run (tests/conftest.py)."""
     sync(change_event("account-upserted"))
 
 

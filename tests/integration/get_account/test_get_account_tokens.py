@@ -24,7 +24,6 @@ from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import issue_token, revoke_token, upsert_account
 
 secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
-secrets_never_logged_in_the_run = pytest.fixture(scope="session", autouse=True)(log_capture.guard_session)
 
 CUSTOMER = "0000000000000000000000c1"
 ACCOUNT_ID = "00000000000000000000a001"
