@@ -149,6 +149,17 @@ def main() -> None:
     report = "\n".join(_report(floor, cold, traced, cached, missed, synced))
     print(report)
     (ROOT / "bench" / "RESULTS.md").write_text(report + "\n", encoding="utf-8")
+    _update_readme(report)
+
+
+def _update_readme(report: str) -> None:
+    """The README carries the latest table, between its bench markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("<!-- bench:start")
+    start = text.index("\n", start) + 1
+    end = text.index("<!-- bench:end -->")
+    readme.write_text(text[:start] + report + "\n" + text[end:], encoding="utf-8")
 
 
 def _report(
