@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mvno_local.config import StartupError
 from mvno_local.template import TEMPLATE_PATH, create_table, load_template
 
 REPO_ROOT = TEMPLATE_PATH.parent
@@ -37,6 +38,10 @@ _TARGET_FIELDS = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "SqsPar
 
 class UnresolvableError(ValueError):
     """An intrinsic function or reference that has no local value."""
+
+
+class TemplateError(StartupError):
+    """template.yaml holds something CloudFormation would reject too."""
 
 
 @dataclass
@@ -100,13 +105,17 @@ class References:
                 return self.get_att(*match.split(".", 1))
             return self.ref(match)
 
-        out, rest = [], text
-        while "${" in rest:
-            before, _, after = rest.partition("${")
-            name, _, rest = after.partition("}")
-            out.append(before)
-            out.append(name[1:] if name.startswith("!") else replace(name))
-        out.append(rest)
+        out, position = [], 0
+        while (start := text.find("${", position)) >= 0:
+            end = text.find("}", start)
+            if end < 0:
+                raise TemplateError(f"Fn::Sub {text!r}: '${{' without its closing '}}'")
+            name = text[start + 2 : end]
+            out.append(text[position:start])
+            # ${!Literal} is how a template writes a literal ${Literal}.
+            out.append(f"${{{name[1:]}}}" if name.startswith("!") else replace(name))
+            position = end + 1
+        out.append(text[position:])
         return "".join(out)
 
 

@@ -12,7 +12,15 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from moto import mock_aws
 
 from mvno_local.emulator import fix_eventbridge_envelope
-from mvno_local.stack import REPO_ROOT, LocalDeployment, Overrides, References, UnresolvableError, deploy
+from mvno_local.stack import (
+    REPO_ROOT,
+    LocalDeployment,
+    Overrides,
+    References,
+    TemplateError,
+    UnresolvableError,
+    deploy,
+)
 from mvno_local.template import resource_properties
 from support.event_files import change_event
 
@@ -155,7 +163,7 @@ def test_given_intrinsics_when_resolved_then_refs_atts_and_subs_take_local_value
     assert resolved == {
         "name": "mvno-accounts",
         "queue": "arn:aws:sqs:eu-west-1:123456789012:mvno-sync",
-        "text": "mvno-accounts in eu-west-1 via arn:aws:sqs:eu-west-1:123456789012:mvno-sync, Literal",
+        "text": "mvno-accounts in eu-west-1 via arn:aws:sqs:eu-west-1:123456789012:mvno-sync, ${Literal}",
         "joined": "mvno-accounts-x",
     }
 
@@ -167,3 +175,16 @@ def test_given_intrinsics_when_resolved_then_refs_atts_and_subs_take_local_value
 def test_given_an_aws_only_intrinsic_when_resolved_then_it_is_unresolvable(value: dict[str, Any]) -> None:
     with pytest.raises(UnresolvableError):
         References(region="eu-west-1").resolve(value)
+
+
+@pytest.mark.parametrize("text", ["${Table", "arn:${AWS::Partition}:${Table", "${!Literal"])
+def test_given_an_unterminated_sub_variable_when_resolved_then_the_template_is_rejected(text: str) -> None:
+    # Given
+    references = References(region="eu-west-1", refs={"Table": "mvno-accounts"})
+
+    # When
+    with pytest.raises(TemplateError) as failure:
+        references.resolve({"Fn::Sub": text})
+
+    # Then
+    assert repr(text) in str(failure.value)
