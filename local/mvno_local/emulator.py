@@ -30,10 +30,6 @@ class EmbeddedEmulator:
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://{self._host}:{self._port}"
-
     def start(self) -> None:
         try:
             from moto.moto_server.werkzeug_app import (

@@ -121,7 +121,6 @@ class References:
 
 @dataclass(frozen=True)
 class Queue:
-    logical_id: str
     name: str
     url: str
     arn: str
@@ -188,10 +187,6 @@ def _resources_of_type(template: dict[str, Any], resource_type: str) -> Iterator
 def _local_name(logical_id: str, properties: dict[str, Any], name_property: str) -> str:
     explicit = properties.get(name_property)
     return LOCAL_NAMES.get(logical_id) or (explicit if isinstance(explicit, str) else logical_id)
-
-
-def _is_missing(error: Any, *codes: str) -> bool:
-    return bool(error.response.get("Error", {}).get("Code") in codes)
 
 
 def deploy(clients: Callable[[str], Any], region: str, overrides: Overrides = Overrides()) -> LocalDeployment:
@@ -283,7 +278,7 @@ def _deploy_queue(
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return Queue(logical_id, name, url, arn, visibility_timeout, max_receive_count, dead_letter_arn)
+    return Queue(name, url, arn, visibility_timeout, max_receive_count, dead_letter_arn)
 
 
 def _deploy_rule(events: Any, logical_id: str, properties: dict[str, Any], refs: References, notes: list[str]) -> str:
