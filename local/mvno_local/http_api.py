@@ -4,7 +4,8 @@ function its route names, and the function's response becomes the HTTP response.
 As in AWS: the path and path parameters arrive percent-decoded, the raw query string does not;
 repeated headers and query parameters are joined with commas; a request no route matches gets 404
 {"message":"Not Found"}; a function error or a malformed response gets 500
-{"message":"Internal Server Error"}.
+{"message":"Internal Server Error"}; a request whose body cannot be read gets 400
+{"message":"Bad Request"} (byte for byte what API Gateway sends).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import re
 import secrets
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from mvno_local.config import StartupError, bind_failure
 from mvno_local.functions import Invocation, Invoker
 
 logger = logging.getLogger(__name__)
+_BAD_REQUEST = (400, {"message": "Bad Request"})
 _NOT_FOUND = (404, {"message": "Not Found"})
 _INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|[\w.+-]*\+(json|xml)))", re.I)
@@ -64,7 +67,12 @@ class Route:
 
 
 def _request_id() -> str:
-    return base64.b64encode(secrets.token_bytes(10)).decode()  # the shape of an HTTP API request id
+    return base64.b64encode(secrets.token_bytes(11)).decode()  # the shape of an HTTP API request id: "Jx2mTg1zDoEEMkQ="
+
+
+def _trace_id(now: datetime) -> str:
+    """An X-Ray trace header as API Gateway adds it: Root=1-<epoch seconds, hex>-<96 random bits, hex>."""
+    return f"Root=1-{int(now.timestamp()):08x}-{secrets.token_hex(12)}"
 
 
 def _clf_time(moment: datetime) -> str:
@@ -89,13 +97,16 @@ def http_api_event(
     headers: list[tuple[str, str]],
     body: bytes,
     source_ip: str,
+    port: int,
     request_id: str,
     now: datetime,
 ) -> dict[str, Any]:
     """The payload format 2.0 event API Gateway sends for this request."""
     cookies = [part.strip() for name, value in headers if name.lower() == "cookie" for part in value.split(";")]
     joined_headers = _joined((name.lower(), value) for name, value in headers if name.lower() != "cookie")
+    joined_headers.setdefault("x-amzn-trace-id", _trace_id(now))
     joined_headers.setdefault("x-forwarded-for", source_ip)
+    joined_headers.setdefault("x-forwarded-port", str(port))
     joined_headers.setdefault("x-forwarded-proto", "http")
     host = joined_headers.get("host", "localhost")
     event: dict[str, Any] = {
@@ -151,7 +162,8 @@ class HttpResponse:
 
 
 def _json_response(status: int, document: Any) -> HttpResponse:
-    return HttpResponse(status, [("Content-Type", "application/json")], json.dumps(document).encode())
+    body = json.dumps(document, separators=(",", ":")).encode()  # compact, as API Gateway's own answers
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
 
 
 def http_response(invocation: Invocation) -> HttpResponse:
@@ -191,29 +203,39 @@ class HttpApiServer(ThreadingHTTPServer):
             raise StartupError(bind_failure("the local API", host, port, "PORT", error)) from None
 
     def respond(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
-    ) -> tuple[HttpResponse, str]:
-        request_id = _request_id()
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, request_id: str
+    ) -> HttpResponse:
+        """The answer to one request; 500 if anything fails on the way, as API Gateway answers."""
         split = urlsplit(target)
-        raw_path = unquote(split.path)
-        for route in self.routes:
-            parameters = route.match(method, raw_path)
-            if parameters is None:
-                continue
-            event = http_api_event(
-                route=route,
-                path_parameters=parameters,
-                method=method,
-                raw_path=raw_path,
-                raw_query=split.query,
-                headers=headers,
-                body=body,
-                source_ip=source_ip,
-                request_id=request_id,
-                now=datetime.now(UTC),
-            )
-            return http_response(route.invoke(event)), request_id
-        return _json_response(*_NOT_FOUND), request_id
+        try:
+            raw_path = unquote(split.path)
+            for route in self.routes:
+                parameters = route.match(method, raw_path)
+                if parameters is None:
+                    continue
+                event = http_api_event(
+                    route=route,
+                    path_parameters=parameters,
+                    method=method,
+                    raw_path=raw_path,
+                    raw_query=split.query,
+                    headers=headers,
+                    body=body,
+                    source_ip=source_ip,
+                    port=self.server_address[1],
+                    request_id=request_id,
+                    now=datetime.now(UTC),
+                )
+                return http_response(route.invoke(event))
+            return _json_response(*_NOT_FOUND)
+        except Exception as error:
+            # The type only: a message could quote the request, and its query can hold a token.
+            logger.error("%s %s failed: %s; answered 500", method, split.path, type(error).__name__)
+            return _json_response(*_INTERNAL_ERROR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One labelled line instead of socketserver's traceback on stderr; the connection is closed."""
+        logger.warning("connection from %s dropped: %s", client_address[0], type(sys.exception()).__name__)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -223,11 +245,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        response, request_id = self.server.respond(
-            self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-        )
+        request_id = _request_id()
+        length = self._content_length()
+        if length is None:
+            bad_request = _json_response(*_BAD_REQUEST)
+            # Where this request's body ends is unknown: nothing after it on this connection can be read.
+            response = HttpResponse(
+                bad_request.status, [*bad_request.headers, ("Connection", "close")], bad_request.body
+            )
+        else:
+            body = self.rfile.read(length) if length > 0 else b""
+            response = self.server.respond(
+                self.command, self.path, list(self.headers.items()), body, self.client_address[0], request_id
+            )
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -244,6 +274,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response.status,
             (time.perf_counter() - started) * 1000,
         )
+
+    def _content_length(self) -> int | None:
+        """The body's length: 0 without a Content-Length, None if it is not a number of bytes."""
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return 0
+        return int(raw) if raw.strip().isdigit() else None
 
     # http.server's naming: do_<METHOD>. Every method goes through the routes, as in API Gateway.
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -20,14 +22,21 @@ from mvno_local.functions import Invocation
 from mvno_local.http_api import HttpApiServer, Route, http_response
 from support.event_files import load_event
 
+NOT_FOUND = b'{"message":"Not Found"}'
+INTERNAL_SERVER_ERROR = b'{"message":"Internal Server Error"}'
+BAD_REQUEST = b'{"message":"Bad Request"}'
+
 
 @dataclass
 class RecordingFunction:
     response: Invocation = field(default_factory=lambda: Invocation(payload={"statusCode": 204}))
+    raises: Exception | None = None  # what invoking it raises (a broken pipe to its process...)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, event: dict[str, Any]) -> Invocation:
         self.events.append(event)
+        if self.raises is not None:
+            raise self.raises
         return self.response
 
 
@@ -80,10 +89,14 @@ def test_given_a_request_when_routed_then_the_function_gets_a_payload_2_event(ap
     assert event["headers"]["x-custom"] == "v"
     assert "cookie" not in event["headers"]
     assert event["cookies"] == ["a=1", "b=2"]
+    # Added by API Gateway: the X-Ray trace header and where the client connected
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", event["headers"]["x-amzn-trace-id"])
+    assert event["headers"]["x-forwarded-port"] == str(api.server.server_address[1])
     context = event["requestContext"]
     assert context["http"]["method"] == "GET"
     assert context["http"]["sourceIp"] == "127.0.0.1"
     assert context["requestId"] == headers["apigw-requestid"]
+    assert re.fullmatch(r"[A-Za-z0-9+/]{15}=", context["requestId"])  # like "Jx2mTg1zDoEEMkQ="
     assert context["stage"] == "$default"
     assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", context["time"])
     assert isinstance(context["timeEpoch"], int)
@@ -100,6 +113,8 @@ def test_given_a_request_when_routed_then_the_event_has_the_fields_of_the_sample
     assert set(event) == set(sample)
     assert set(event["requestContext"]) == set(sample["requestContext"])
     assert set(event["requestContext"]["http"]) == set(sample["requestContext"]["http"])
+    added_by_api_gateway = {name for name in sample["headers"] if name.startswith("x-")}
+    assert added_by_api_gateway <= set(event["headers"])
 
 
 @pytest.mark.parametrize(
@@ -113,7 +128,7 @@ def test_given_no_route_matches_when_requested_then_404_not_found_as_api_gateway
     status, headers, body = _get(f"{api.base_url}{path}", method=method)
 
     # Then
-    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    assert (status, body) == (404, NOT_FOUND)
     assert headers["Content-Type"] == "application/json"
     assert api.function.events == []
 
@@ -167,7 +182,7 @@ def test_given_a_failed_or_malformed_response_when_returned_then_500_internal_se
     invocation: Invocation,
 ) -> None:
     response = http_response(invocation)
-    assert (response.status, json.loads(response.body)) == (500, {"message": "Internal Server Error"})
+    assert (response.status, response.body) == (500, INTERNAL_SERVER_ERROR)
 
 
 def test_given_the_port_is_taken_when_the_api_starts_then_start_up_fails_in_one_line_naming_port(
@@ -180,3 +195,64 @@ def test_given_the_port_is_taken_when_the_api_starts_then_start_up_fails_in_one_
     # Then
     assert "already in use" in str(failure.value)
     assert "PORT" in str(failure.value)
+
+
+def _raw_exchange(api: RunningApi, request: bytes) -> bytes:
+    """Send bytes no HTTP client would send; everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", api.server.server_address[1]), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
+def test_given_a_content_length_that_is_not_a_size_when_requested_then_400_bad_request_and_the_connection_closes(
+    api: RunningApi, length: str
+) -> None:
+    # When: the server closes the connection, or recv times out and the test fails
+    answer = _raw_exchange(api, f"GET /mvno/x HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+
+    # Then
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nConnection: close" in head
+    assert body == BAD_REQUEST
+    assert api.function.events == []
+
+
+def test_given_a_function_that_cannot_be_invoked_when_requested_then_500_and_one_labelled_log_line(
+    api: RunningApi, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Given
+    api.function.raises = BrokenPipeError("its process is gone")
+
+    # When
+    with caplog.at_level(logging.INFO, logger="mvno_local.http_api"):
+        status, headers, body = _get(f"{api.base_url}/mvno/x?token=secret-token")
+
+    # Then
+    assert (status, body) == (500, INTERNAL_SERVER_ERROR)
+    assert headers["apigw-requestid"]
+    errors = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in errors] == ["GET /mvno/x failed: BrokenPipeError; answered 500"]
+    assert errors[0].exc_info is None
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_given_a_connection_that_fails_when_the_server_handles_the_error_then_one_labelled_line_no_traceback(
+    api: RunningApi, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # When: socketserver calls handle_error inside the except block of a request that failed
+    with caplog.at_level(logging.INFO, logger="mvno_local.http_api"):
+        try:
+            raise ConnectionResetError("the client went away")
+        except ConnectionResetError:
+            api.server.handle_error(None, ("127.0.0.1", 50000))
+
+    # Then
+    assert [record.getMessage() for record in caplog.records] == [
+        "connection from 127.0.0.1 dropped: ConnectionResetError"
+    ]
+    assert capfd.readouterr().err == ""
