@@ -105,22 +105,28 @@ class LambdaFunction:
                 return Invocation(error="Runtime.ImportModuleError")
             environment = self._current
             assert environment is not None
-            deadline = time.time() + self.definition.timeout_seconds
-            request = {"requestId": str(uuid.uuid4()), "deadlineMs": int(deadline * 1000), "event": event}
+            # The wait on the monotonic clock, which a corrected wall clock cannot stretch; the
+            # handler's context (get_remaining_time_in_millis) reads the epoch, as in Lambda.
+            deadline = time.monotonic() + self.definition.timeout_seconds
+            deadline_ms = int((time.time() + self.definition.timeout_seconds) * 1000)
+            request = {"requestId": str(uuid.uuid4()), "deadlineMs": deadline_ms, "event": event}
             try:
                 environment.requests.write(json.dumps(request, separators=(",", ":")).encode() + b"\n")
                 environment.requests.flush()
             except BrokenPipeError:
                 return self._lost("Runtime.ExitError")
-            line = environment.read_line(deadline - time.time())
+            line = environment.read_line(deadline - time.monotonic())
             if line is None:
                 print_line(
                     f"{self.label} | timed out after {self.definition.timeout_seconds:g} s: environment restarted"
                 )
                 return self._lost("Sandbox.Timedout")
-            if not line.endswith(b"\n"):
+            try:
+                response = json.loads(line) if line.endswith(b"\n") else None
+            except ValueError:
+                response = None
+            if not isinstance(response, dict):  # cut short or garbled: the process cannot be trusted
                 return self._lost("Runtime.ExitError")
-            response: dict[str, Any] = json.loads(line)
             if "errorType" in response:
                 return Invocation(error=response["errorType"])
             return Invocation(payload=response.get("result"))
@@ -153,7 +159,10 @@ class LambdaFunction:
             "responseFd": response_write,
         }
         process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
-            [sys.executable, "-m", "mvno_local.lambda_runtime", json.dumps(setup)],
+            # As in Lambda's /var/task: the working directory is the function's code, and -P keeps
+            # it (and so the repository) off sys.path, which holds only PYTHONPATH: code and layers.
+            [sys.executable, "-P", "-m", "mvno_local.lambda_runtime", json.dumps(setup)],
+            cwd=self.definition.code_paths[0],
             env=self._environment,
             pass_fds=(request_read, response_write),
             stdin=subprocess.DEVNULL,

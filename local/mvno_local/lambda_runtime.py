@@ -1,7 +1,8 @@
 """One Lambda execution environment: a process that imports a handler once, then invokes it with one
 event at a time, as Lambda's Python runtime does.
 
-Run by mvno_local.functions with the function's code and layers on PYTHONPATH and its environment.
+Run by mvno_local.functions with the function's code and layers on PYTHONPATH, its code as the
+working directory (kept off sys.path by -P) and its environment.
 Requests and responses are JSON lines on two pipes; stdout and stderr stay the function's log.
 """
 

@@ -4,17 +4,19 @@ variables and code path, errors reported by type, timeouts enforced, restarted a
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mvno_local import functions
 from mvno_local.config import StartupError
 from mvno_local.functions import LambdaFunction
-from mvno_local.stack import FunctionDefinition
+from mvno_local.stack import REPO_ROOT, FunctionDefinition
 
 CODE = Path(__file__).resolve().parent / "lambda_code"
-LOCAL_DIR = Path(__file__).resolve().parents[2] / "local"
+LOCAL_DIR = REPO_ROOT / "local"
 
 
 def _function(handler: str, timeout_seconds: float = 5.0) -> LambdaFunction:
@@ -61,19 +63,22 @@ def test_given_a_handler_when_invoked_then_it_gets_the_event_and_a_lambda_contex
 
 
 def test_given_a_function_when_invoked_then_it_sees_its_environment_and_its_code_not_the_runner(
-    started: list[LambdaFunction],
+    started: list[LambdaFunction], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given
+    # Given: started from the repository's root, as `make run` is
+    monkeypatch.chdir(REPO_ROOT)
     function = _start(started, "environment")
 
     # When
     payload = function({"name": "GREETING"}).payload
 
-    # Then
+    # Then: its code is its working directory (Lambda's /var/task) and the repository is not importable
     assert payload["value"] == "hello from the template"
-    resolved = {str(Path(entry).resolve()) for entry in payload["path"] if entry}
+    assert Path(payload["cwd"]) == CODE
+    resolved = {str(Path(entry or payload["cwd"]).resolve()) for entry in payload["path"]}
     assert str(CODE) in resolved
     assert str(LOCAL_DIR) not in resolved
+    assert str(REPO_ROOT) not in resolved
 
 
 def test_given_a_handler_that_raises_when_invoked_then_the_error_type_is_reported_and_it_serves_again(
@@ -103,6 +108,51 @@ def test_given_a_handler_slower_than_its_timeout_when_invoked_then_it_times_out_
     # Then
     assert timed_out.error == "Sandbox.Timedout"
     assert (next_one.error, next_one.payload) == (None, None)
+
+
+class _WallClockSteppingBack:
+    """`time` as functions.py sees it: the wall clock steps back 20 s after its first reading (as a
+    clock corrected by NTP can), the monotonic clock goes on."""
+
+    def __init__(self) -> None:
+        self._readings = 0
+
+    def time(self) -> float:
+        self._readings += 1
+        return time.time() - (20.0 if self._readings > 1 else 0.0)
+
+    @staticmethod
+    def monotonic() -> float:
+        return time.monotonic()
+
+
+def test_given_the_wall_clock_steps_back_when_a_handler_overruns_then_it_still_times_out_on_time(
+    started: list[LambdaFunction], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: a handler that sleeps 5 s, a timeout of 0.5 s
+    function = _start(started, "sleep", timeout_seconds=0.5)
+    monkeypatch.setattr(functions, "time", _WallClockSteppingBack())
+
+    # When: a wait on the wall clock would last 20.5 s and see the handler return
+    invocation = function({"seconds": 5})
+
+    # Then
+    assert invocation.error == "Sandbox.Timedout"
+
+
+def test_given_a_garbled_response_line_when_invoked_then_an_error_and_a_fresh_environment_serves_next(
+    started: list[LambdaFunction],
+) -> None:
+    # Given
+    function = _start(started, "garble")
+
+    # When
+    garbled = function({"garble": True})
+    next_one = function({})
+
+    # Then
+    assert garbled.error == "Runtime.ExitError"
+    assert (next_one.error, next_one.payload) == (None, "ok")
 
 
 def test_given_a_result_json_cannot_hold_when_invoked_then_it_is_a_marshal_error(started: list[LambdaFunction]) -> None:

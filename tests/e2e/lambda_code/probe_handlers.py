@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -13,7 +14,7 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def environment(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"value": os.environ.get(event["name"]), "path": sys.path}
+    return {"value": os.environ.get(event["name"]), "path": sys.path, "cwd": os.getcwd()}
 
 
 def fail(event: dict[str, Any], context: Any) -> None:
@@ -26,3 +27,10 @@ def sleep(event: dict[str, Any], context: Any) -> None:
 
 def unserialisable(event: dict[str, Any], context: Any) -> object:
     return object()
+
+
+def garble(event: dict[str, Any], context: Any) -> str:
+    """Asked to, writes a line that is not JSON where the runtime's responses go, as a broken runtime would."""
+    if event.get("garble"):
+        os.write(json.loads(sys.argv[1])["responseFd"], b"not json\n")
+    return "ok"
