@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_REGION = "eu-west-1"
 
@@ -43,11 +44,14 @@ class LocalConfig:
     api_port: int = 3000
     aws_port: int = 4566
     # AWS_ENDPOINT_URL: every AWS call goes there and no embedded emulator starts.
-    # (AWS_ENDPOINT_URL_DYNAMODB needs nothing from us: botocore gives it precedence for DynamoDB.)
     external_endpoint: str | None = None
+    # AWS_ENDPOINT_URL_DYNAMODB: the read model there. botocore gives it precedence for DynamoDB,
+    # in this process and in the functions', which inherit the variable.
+    dynamodb_endpoint: str | None = None
     region: str = DEFAULT_REGION
     # Local-only overrides of the template's SyncQueue settings, so that a failing event reaches
-    # the DLQ in seconds rather than maxReceiveCount x 60 s.
+    # the DLQ in seconds rather than after maxReceiveCount receives a VisibilityTimeout apart
+    # (template.yaml: half an hour).
     visibility_timeout: int | None = None
     max_receive_count: int | None = None
 
@@ -57,6 +61,7 @@ class LocalConfig:
             api_port=_port(environ, "PORT", cls.api_port),
             aws_port=_port(environ, "AWS_PORT", cls.aws_port),
             external_endpoint=environ.get("AWS_ENDPOINT_URL") or None,
+            dynamodb_endpoint=environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None,
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             visibility_timeout=_optional_positive(environ, "LOCAL_SQS_VISIBILITY_TIMEOUT"),
             max_receive_count=_optional_positive(environ, "LOCAL_SQS_MAX_RECEIVE_COUNT"),
@@ -69,3 +74,13 @@ class LocalConfig:
     @property
     def aws_endpoint(self) -> str:
         return self.external_endpoint or f"http://{self.host}:{self.aws_port}"
+
+    def endpoint_setting(self, url: str) -> tuple[str, str | None]:
+        """The endpoint a request to `url` went to, and the variable that chose it (None: the embedded emulator)."""
+        for endpoint, variable in (
+            (self.dynamodb_endpoint, "AWS_ENDPOINT_URL_DYNAMODB"),
+            (self.external_endpoint, "AWS_ENDPOINT_URL"),
+        ):
+            if endpoint and urlsplit(endpoint)[:2] == urlsplit(url)[:2]:
+                return endpoint, variable
+        return self.aws_endpoint, None

@@ -18,6 +18,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+
 from mvno_local.config import LocalConfig, StartupError
 from mvno_local.demo import CURL_EXAMPLES, demo_events, demo_tokens, put_events_entries
 from mvno_local.emulator import EmbeddedEmulator
@@ -28,6 +30,11 @@ from mvno_local.stack import LocalDeployment, Overrides, deploy
 
 _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}  # the emulator takes any
 _DEMO_TIMEOUT_SECONDS = 60.0
+_STOP_CHECK_SECONDS = 0.1  # how soon a wait notices Ctrl-C
+
+
+class StopRequested(Exception):  # noqa: N818 - a request, not an error
+    """Ctrl-C (or SIGTERM) during start-up: stop what has started and end as a normal stop does."""
 
 
 class _PrintHandler(logging.Handler):
@@ -41,20 +48,35 @@ def prepare_aws_environment(config: LocalConfig, environ: MutableMapping[str, st
     """Point this process (and so the handlers it starts) at the emulator, before any AWS client exists.
 
     With the embedded emulator, credentials are fake, so that nothing real is ever signed locally.
-    With AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL set by the user, their credentials are kept.
+    With AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL set by the user, their credentials are kept
+    (fake ones if they have none: dynalite and other emulators take any). `environ` is os.environ
+    in use: botocore looks for credentials there.
     """
     environ["AWS_DEFAULT_REGION"] = environ["AWS_REGION"] = config.region
-    if config.external_endpoint is None:
-        environ["AWS_ENDPOINT_URL"] = config.aws_endpoint
-        if "AWS_ENDPOINT_URL_DYNAMODB" not in environ:
-            for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-                environ.pop(name, None)
-            environ.update(_FAKE_CREDENTIALS)
-            return
+    environ["AWS_ENDPOINT_URL"] = config.aws_endpoint
+    environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)  # an empty one too: botocore would take it for a URL
+    if config.dynamodb_endpoint is not None:
+        environ["AWS_ENDPOINT_URL_DYNAMODB"] = config.dynamodb_endpoint
+    if config.external_endpoint is None and config.dynamodb_endpoint is None:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            environ.pop(name, None)
+        environ.update(_FAKE_CREDENTIALS)
+        return
     import botocore.session
 
-    if botocore.session.get_session().get_credentials() is None:  # dynalite and friends take any
+    if botocore.session.get_session().get_credentials() is None:
         environ.update(_FAKE_CREDENTIALS)
+
+
+def aws_failure(error: BotoCoreError | ClientError, config: LocalConfig) -> str:
+    """One line for an AWS call that failed during start-up."""
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+        endpoint, variable = config.endpoint_setting(str(error.kwargs.get("endpoint_url", "")))
+        if variable is None:
+            return f"the embedded AWS emulator does not answer at {endpoint}"
+        return f"no AWS endpoint answers at {endpoint} ({variable}): start it or unset the variable"
+    what = "AWS refused a start-up call" if isinstance(error, ClientError) else "AWS SDK"
+    return " ".join(f"{what}: {error}".split())
 
 
 @dataclass
@@ -77,10 +99,17 @@ class DeliveryTracker:
                 (self.applied if succeeded else self.failed).add(event_id)
                 self._changed.notify_all()
 
-    def wait(self, timeout: float) -> bool:
-        """True once every expected event was handled (applied or failed at least once)."""
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """True once every expected event was handled (applied or failed at least once); False at
+        the timeout, or as soon as `stop` is set."""
+        deadline = time.monotonic() + timeout
         with self._changed:
-            return self._changed.wait_for(lambda: self.expected <= self.applied | self.failed, timeout)
+            while not self.expected <= self.applied | self.failed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (stop is not None and stop.is_set()):
+                    return False
+                self._changed.wait(min(remaining, _STOP_CHECK_SECONDS))
+            return True
 
 
 @dataclass
@@ -91,37 +120,50 @@ class LocalService:
     tracker: DeliveryTracker = field(default_factory=DeliveryTracker)
     session: Any = None  # boto3's, once the AWS environment is prepared
 
+    def check_stop(self) -> None:
+        """Between start-up steps: StopRequested once Ctrl-C was pressed."""
+        if self.stop_requested.is_set():
+            raise StopRequested
+
     @contextmanager
     def running(self) -> Iterator[LocalService]:
-        """Start everything; stop it all on leaving, whatever happens."""
+        """Start everything; stop it all on leaving, whatever happens. An AWS call that fails on the
+        way (an endpoint that does not answer, refused credentials) is a start-up failure."""
         with ExitStack() as started:
-            api = HttpApiServer(self.config.host, self.config.api_port, routes=[])  # the ports first: fail fast
-            started.callback(api.server_close)
-            prepare_aws_environment(self.config, os.environ)
-            if self.config.external_endpoint is None:
-                emulator = EmbeddedEmulator(self.config.host, self.config.aws_port)
-                emulator.start()
-                started.callback(emulator.stop)
-            # Imported only now: without .venv, the missing emulator is what the user hears about.
-            import boto3
+            try:
+                yield self._start(started)
+            except (BotoCoreError, ClientError) as error:
+                raise StartupError(aws_failure(error, self.config)) from None
 
-            self.session = boto3.session.Session()
-            self.deployment = deploy(
-                self.session.client,
-                self.config.region,
-                Overrides(self.config.visibility_timeout, self.config.max_receive_count),
-            )
-            functions = self._start_functions(started)
-            routes = [
-                Route(route.method, route.path, function)
-                for function in functions
-                for route in function.definition.http_routes
-            ]
-            api.routes = routes
-            threading.Thread(target=api.serve_forever, args=(0.1,), name="http-api", daemon=True).start()
-            started.callback(api.shutdown)
-            self._start_pollers(self.session.client("sqs"), functions, started)
-            yield self
+    def _start(self, started: ExitStack) -> LocalService:
+        api = HttpApiServer(self.config.host, self.config.api_port, routes=[])  # the ports first: fail fast
+        started.callback(api.server_close)
+        prepare_aws_environment(self.config, os.environ)
+        if self.config.external_endpoint is None:
+            emulator = EmbeddedEmulator(self.config.host, self.config.aws_port)
+            emulator.start()
+            started.callback(emulator.stop)
+        self.check_stop()
+        import boto3
+
+        self.session = boto3.session.Session()
+        self.deployment = deploy(
+            self.session.client,
+            self.config.region,
+            Overrides(self.config.visibility_timeout, self.config.max_receive_count),
+        )
+        self.check_stop()
+        functions = self._start_functions(started)
+        self.check_stop()
+        api.routes = [
+            Route(route.method, route.path, function)
+            for function in functions
+            for route in function.definition.http_routes
+        ]
+        threading.Thread(target=api.serve_forever, args=(0.1,), name="http-api", daemon=True).start()
+        started.callback(api.shutdown)
+        self._start_pollers(self.session.client("sqs"), functions, started)
+        return self
 
     def _start_functions(self, started: ExitStack) -> list[LambdaFunction]:
         assert self.deployment is not None
@@ -183,7 +225,8 @@ class LocalService:
             if result.get("FailedEntryCount"):
                 raise StartupError(f"the bus refused demo events: {result['Entries']}")
             self.tracker.expect([entry["EventId"] for entry in result["Entries"]])
-        if not self.tracker.wait(_DEMO_TIMEOUT_SECONDS):
+        if not self.tracker.wait(_DEMO_TIMEOUT_SECONDS, self.stop_requested):
+            self.check_stop()
             raise StartupError(
                 f"Sync did not handle the demo events within {_DEMO_TIMEOUT_SECONDS:g} s (see the log above)"
             )
@@ -198,15 +241,14 @@ class LocalService:
             if config.external_endpoint
             else f"{config.aws_endpoint} (embedded moto: DynamoDB, SQS, EventBridge)"
         )
-        dynamodb_elsewhere = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
         lines = [
             "",
             "MVNO Account API, running locally",
             f"  API        {config.api_url}/mvno/{{accountId}}  (HTTP API payload 2.0 -> GetAccount)",
             f"  AWS        {aws}",
         ]
-        if dynamodb_elsewhere:
-            lines.append(f"  DynamoDB   {dynamodb_elsewhere} (AWS_ENDPOINT_URL_DYNAMODB)")
+        if config.dynamodb_endpoint:
+            lines.append(f"  DynamoDB   {config.dynamodb_endpoint} (AWS_ENDPOINT_URL_DYNAMODB)")
         if sync_queue is not None:
             dlq = sync_queue.dead_letter_queue.rsplit(":", 1)[-1] if sync_queue.dead_letter_queue else "none"
             lines.append(
@@ -242,9 +284,12 @@ def main() -> int:
         service = LocalService(config)
 
         def request_stop(signum: int, frame: Any) -> None:
-            # Idempotent: tools such as `timeout` signal the process and then its group. Stopping
-            # is bounded (a poll, a handler's timeout), so a second Ctrl-C has nothing to hurry.
             service.stop_requested.set()
+            # A second Ctrl-C ends the process at once (the functions' processes follow: their
+            # request pipes close). SIGTERM stays idempotent: `timeout` sends it to the process
+            # and then to its group.
+            if signum == signal.SIGINT:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
@@ -252,6 +297,8 @@ def main() -> int:
             print_line(service.banner(*service.publish_demo_data()))
             service.stop_requested.wait()
             print_line("Stopping...")
+    except StopRequested:
+        pass  # during start-up: what had started is stopped
     except StartupError as failure:
         print(f"make run: {failure}", file=sys.stderr)
         return 1

@@ -35,6 +35,7 @@ README = REPO_ROOT / "README.md"
 READY = "Ready. Ctrl-C stops."
 START_SECONDS = 90.0
 SYNC_SECONDS = 15.0
+STOP_SECONDS = 20.0  # Ctrl-C during start-up: stopped in a second or two, well before the 60 s demo wait
 # A rejected event is received LOCAL_SQS_MAX_RECEIVE_COUNT (2) times, LOCAL_SQS_VISIBILITY_TIMEOUT
 # (1 s) apart, then moved: a few seconds, with a wide margin for a busy machine.
 DLQ_SECONDS = 40.0
@@ -385,6 +386,116 @@ def test_given_a_port_in_use_when_make_run_starts_then_it_says_so_in_one_line(
     assert len(output.splitlines()) == 1
     assert "already in use" in output
     assert f"set {taken}" in output
+
+
+def _catches(service: RunningService, signum: int) -> bool:
+    """Whether the process has a handler of its own for the signal (Linux: SigCgt in /proc)."""
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(caught & (1 << (signum - 1)))
+
+
+def _signal_handlers_installed(service: RunningService) -> None:
+    """make run installs its SIGINT and SIGTERM handlers together; Python alone catches no SIGTERM."""
+
+    def installed() -> bool:
+        if service.process.poll() is not None:
+            pytest.fail(f"make run ended with {service.process.returncode}:\n{service.output()[-3000:]}")
+        return _catches(service, signal.SIGTERM)
+
+    _eventually(installed, START_SECONDS, "make run's signal handlers")
+
+
+def test_given_make_run_starting_when_ctrl_c_before_ready_then_it_stops_cleanly_within_seconds(
+    tmp_path: Path,
+) -> None:
+    # Given: started, Ctrl-C handled from here on
+    running = _start(tmp_path / "output.log", free_port(), free_port())
+    try:
+        _signal_handlers_installed(running)
+
+        # When
+        running.process.send_signal(signal.SIGINT)
+        status = running.process.wait(timeout=STOP_SECONDS)
+    finally:
+        _stop(running)
+
+    # Then: a normal stop, not "Sync did not handle the demo events within 60 s"
+    output = running.output()
+    assert status == 0
+    assert READY not in output
+    assert output.rstrip().splitlines()[-1] == "Stopped."
+
+
+def test_given_a_stop_held_up_by_an_endpoint_that_never_answers_when_ctrl_c_again_then_the_process_ends_at_once(
+    tmp_path: Path,
+) -> None:
+    # Given: AWS_ENDPOINT_URL accepts connections and never answers, so start-up hangs on its first
+    # call (botocore waits 60 s per attempt), and Ctrl-C was pressed during that call
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(START_SECONDS)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        running = _start(tmp_path / "output.log", free_port(), free_port(), AWS_ENDPOINT_URL=endpoint)
+        try:
+            _signal_handlers_installed(running)
+            connection, _ = silent.accept()
+            with connection:
+                running.process.send_signal(signal.SIGINT)
+                _eventually(lambda: not _catches(running, signal.SIGINT), STOP_SECONDS, "the first Ctrl-C handled")
+
+                # When
+                running.process.send_signal(signal.SIGINT)
+                status = running.process.wait(timeout=STOP_SECONDS)
+        finally:
+            _stop(running)
+
+    # Then: ended by the signal, as any program without a handler is
+    assert status == -signal.SIGINT
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"])
+def test_given_an_endpoint_where_nothing_listens_when_make_run_starts_then_it_says_so_in_one_line(
+    variable: str, tmp_path: Path
+) -> None:
+    # Given
+    endpoint = f"http://127.0.0.1:{free_port()}"
+
+    # When
+    running = _start(tmp_path / "output.log", free_port(), free_port(), **{variable: endpoint})
+    try:
+        status = running.process.wait(timeout=START_SECONDS)
+    finally:
+        _stop(running)
+
+    # Then
+    assert status == 1
+    assert running.output().splitlines() == [
+        f"make run: no AWS endpoint answers at {endpoint} ({variable}): start it or unset the variable"
+    ]
+
+
+def test_given_a_python_without_the_packages_when_make_run_starts_then_it_says_so_in_one_line() -> None:
+    # Given: .venv's interpreter without its site-packages (-S), as a system Python would be
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+    # When
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "mvno_local"],
+        cwd=REPO_ROOT,
+        env={**environment, "PYTHONPATH": "local"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # Then
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert re.fullmatch(
+        r"make run: \S+ lacks the Python module '\w+': `make run` creates \.venv with every package it needs"
+        r" and starts there\n",
+        result.stderr,
+    )
 
 
 def _children(pid: int) -> list[int]:
