@@ -34,6 +34,7 @@ unit: $(VENV_STAMP) $(NODE_STAMP)
 
 ## run: the whole service on an embedded AWS emulator (see README)
 # Only local/ on the path: each function runs in its own process with its code and layers (template.yaml).
+# A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
 	@PYTHONPATH=local exec $(PY) -m mvno_local
 

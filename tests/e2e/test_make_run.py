@@ -498,6 +498,43 @@ def test_given_a_python_without_the_packages_when_make_run_starts_then_it_says_s
     )
 
 
+def _readme_failure_lines() -> list[str]:
+    """The start-up failure the README shows, as `make run` prints it."""
+    blocks: list[str] = re.findall(r"```text\n(.*?)```", _readme_section(), re.DOTALL)
+    (block,) = [block for block in blocks if "make: ***" in block]
+    return block.splitlines()
+
+
+def test_given_a_start_up_failure_when_started_with_make_then_it_prints_the_two_lines_the_readme_shows() -> None:
+    # Given: the API's port in use
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHONPATH", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"}
+    }
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+
+        # When: `make run` itself (-o: whatever the stamp's age, .venv is not reinstalled here)
+        result = subprocess.run(
+            ["make", "--no-print-directory", "-o", ".venv/.installed", "run"],  # noqa: S607 - the make on PATH
+            cwd=REPO_ROOT,
+            env={**inherited, "PORT": str(port), "AWS_PORT": str(free_port())},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=60,
+        )
+
+    # Then: our line, then make's own, as the README says (its port and Makefile line aside)
+    def comparable(lines: list[str]) -> list[str]:
+        return [re.sub(r"Makefile:\d+", "Makefile:N", line.replace(f"port {port} ", "port 3000 ")) for line in lines]
+
+    assert result.returncode != 0
+    assert comparable(result.stdout.splitlines()) == comparable(_readme_failure_lines())
+
+
 def _children(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
