@@ -26,12 +26,14 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from mvno_local.demo import DEMO_EVENTS_DIR, DEMO_TOKENS, put_events_entries
+from mvno_local.demo import DEMO_EVENTS_DIR, DEMO_TOKENS, demo_events, put_events_entries
 from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.stack import REPO_ROOT
+from support import log_capture
 from support.dynalite import free_port
 
 README = REPO_ROOT / "README.md"
+BANNER_TITLE = "MVNO Account API, running locally"
 READY = "Ready. Ctrl-C stops."
 START_SECONDS = 90.0
 SYNC_SECONDS = 15.0
@@ -363,6 +365,40 @@ def test_given_an_invalid_event_on_the_bus_when_synced_then_it_ends_in_the_dlq_a
 def test_given_no_route_matches_when_requested_then_404_not_found(service: RunningService) -> None:
     answer = http_get(f"{service.api_url}/accounts")
     assert (answer.status, answer.body) == (404, b'{"message":"Not Found"}')  # API Gateway's bytes
+
+
+def _without_banner(output: str) -> list[str]:
+    """The output's lines but the banner, which prints the demo tokens on purpose."""
+    lines = output.splitlines()
+    start, end = lines.index(BANNER_TITLE), lines.index(READY)
+    return lines[:start] + lines[end + 1 :]
+
+
+def test_given_tokens_and_codes_in_requests_and_events_when_handled_then_no_output_line_but_the_banner_holds_one(
+    service: RunningService,
+) -> None:
+    # Given: the demo's raw tokens and PIN/PUK codes are secrets (they also count for the whole run)
+    log_capture.forbid(*DEMO_TOKENS.values(), anywhere=True)
+    for event in demo_events():
+        log_capture.forbid_codes_of(event["Detail"])
+    account = "acc000000000000000000001"
+
+    # When: tokens in headers and in the query string, allowed and refused, and a rejected change
+    # that carries the account's codes
+    service.get(account, "ADMIN")
+    service.get(account, "RESELLER")
+    http_get(f"{service.api_url}/mvno/{account}?token={DEMO_TOKENS['OWNER']}")
+    rejected_id = service.publish(_account_event(_new_account_id(), _new_number(), version=1, pbx="two"))
+
+    # Then
+    _eventually(
+        lambda: any("change event rejected" in line and rejected_id in line for line in service.output().splitlines()),
+        SYNC_SECONDS,
+        "the rejection logged",
+    )
+    lines = _without_banner(service.output())
+    assert sum(f"GET /mvno/{account}" in line for line in lines) >= 3  # the check below sees them
+    assert log_capture.leaks(lines) == []
 
 
 @pytest.mark.parametrize("taken", ["PORT", "AWS_PORT"])
