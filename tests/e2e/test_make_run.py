@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -613,21 +614,24 @@ def test_given_aws_endpoint_url_dynamodb_when_make_run_starts_then_the_read_mode
     dynalite_endpoint: str, tmp_path: Path
 ) -> None:
     # Given: dynalite, which rejects what DynamoDB rejects, holds the table; moto the bus and queues
-    running = _start(tmp_path / "output.log", free_port(), free_port(), AWS_ENDPOINT_URL_DYNAMODB=dynalite_endpoint)
-    try:
+    dynalite: Any = boto3.session.Session().client("dynamodb", endpoint_url=dynalite_endpoint)
+    with ExitStack() as cleanup:  # every step runs, even if one before it fails
+        cleanup.callback(_delete_table_if_any, dynalite, "mvno-accounts")
+        running = _start(tmp_path / "output.log", free_port(), free_port(), AWS_ENDPOINT_URL_DYNAMODB=dynalite_endpoint)
+        cleanup.callback(_stop, running)
+
         # When
         _wait_until_ready(running)
 
         # Then
         assert running.get("acc000000000000000000001").status == 200
-        dynalite: Any = boto3.session.Session().client("dynamodb", endpoint_url=dynalite_endpoint)
         assert "mvno-accounts" in dynalite.list_tables()["TableNames"]
         assert f"DynamoDB   {dynalite_endpoint} (AWS_ENDPOINT_URL_DYNAMODB)" in running.output()
-    finally:
-        _stop(running)
-        boto3.session.Session().client("dynamodb", endpoint_url=dynalite_endpoint).delete_table(
-            TableName="mvno-accounts"
-        )
+
+
+def _delete_table_if_any(dynamodb: Any, table_name: str) -> None:
+    with suppress(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.delete_table(TableName=table_name)
 
 
 def test_given_aws_endpoint_url_when_make_run_starts_then_it_uses_that_emulator_and_starts_none(
@@ -636,11 +640,16 @@ def test_given_aws_endpoint_url_when_make_run_starts_then_it_uses_that_emulator_
     # Given: another emulator already running (moto, in this process)
     fix_eventbridge_envelope()
     other = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    other.start()
-    host, port = other.get_host_and_port()
-    unused_aws_port = free_port()
-    running = _start(tmp_path / "output.log", free_port(), unused_aws_port, AWS_ENDPOINT_URL=f"http://{host}:{port}")
-    try:
+    with ExitStack() as cleanup:  # every step runs, even if one before it fails
+        other.start()
+        cleanup.callback(other.stop)
+        host, port = other.get_host_and_port()
+        unused_aws_port = free_port()
+        running = _start(
+            tmp_path / "output.log", free_port(), unused_aws_port, AWS_ENDPOINT_URL=f"http://{host}:{port}"
+        )
+        cleanup.callback(_stop, running)
+
         # When
         _wait_until_ready(running)
 
@@ -648,6 +657,3 @@ def test_given_aws_endpoint_url_when_make_run_starts_then_it_uses_that_emulator_
         assert running.get("acc000000000000000000001").status == 200
         assert f"http://{host}:{port} (AWS_ENDPOINT_URL)" in running.output()
         assert _port_is_free(unused_aws_port)
-    finally:
-        _stop(running)
-        other.stop()
