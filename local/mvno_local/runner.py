@@ -2,7 +2,8 @@
 
 Starts the embedded AWS emulator, creates template.yaml's resources on it, runs the functions'
 handlers behind an SQS event source poller and a local HTTP API, publishes the demo data to the bus
-and prints the demo tokens with curl lines. Ctrl-C stops everything.
+and prints the demo tokens with curl lines. Ctrl-C stops everything, during start-up too; a second
+Ctrl-C ends the process at once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from mvno_local.config import LocalConfig, StartupError
@@ -144,8 +146,6 @@ class LocalService:
             emulator.start()
             started.callback(emulator.stop)
         self.check_stop()
-        import boto3
-
         self.session = boto3.session.Session()
         self.deployment = deploy(
             self.session.client,
