@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 
 .PHONY: test lint typecheck unit integration run bench lint-iac clean
 
-$(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/sync/requirements.txt functions/get_account/requirements.txt
+$(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -27,7 +27,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/sync local tests bench
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench
 
 unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
@@ -42,7 +42,7 @@ run: $(VENV_STAMP)
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and
 # writes it to bench/RESULTS.md. BENCH_PROCESSES sets the number of fresh processes (default 7).
 bench: $(VENV_STAMP)
-	PYTHONPATH=.:layers/shared:functions/get_account:functions/sync:local:tests $(PY) -m bench.run
+	PYTHONPATH=.:layers/shared:functions/get_account:functions/account_sync:local:tests $(PY) -m bench.run
 
 ## lint-iac: sam validate --lint, cfn-lint, checkov and sam build on template.yaml
 # sam and checkov pin their own boto3/botocore, so each lives in an isolated uv tool environment

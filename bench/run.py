@@ -21,7 +21,7 @@ from typing import Any
 from account_sync.change_events import envelope_of, parse_change
 from account_sync.sync_service import SyncService
 from mvno_local.template import global_environment
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 from support.api_events import api_event
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
@@ -103,7 +103,7 @@ def _environment(**overrides: str) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "eu-west-1",
             "PYTHONPATH": os.pathsep.join(
-                str(ROOT / part) for part in ("", "layers/shared", "functions/get_account", "functions/sync")
+                str(ROOT / part) for part in ("", "layers/shared", "functions/get_account", "functions/account_sync")
             ),
         }
     )

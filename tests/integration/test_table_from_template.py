@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import ReadModel
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 
 
 def test_given_template_when_table_created_then_number_index_and_key_match_the_code(read_model: ReadModel) -> None:

@@ -16,7 +16,7 @@ from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from get_account.errors import CorruptRecordError, ReadModelUnavailableError, TokenRefusal
 from get_account.records import CustomerRecord, Principal, StoredAccount, TokenLookup
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 
 Item = dict[str, dict[str, Any]]
 

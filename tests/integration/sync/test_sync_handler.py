@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from account_sync.handler import lambda_handler
 from conftest import ReadModel
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 from mvno_shared.levels import level_rank
 from mvno_shared.views import compose_view
 from support.event_files import change_event, load_event, sqs_event

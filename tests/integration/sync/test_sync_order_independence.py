@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from account_sync.handler import lambda_handler
 from conftest import ReadModel
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
 from support.lambda_context import FakeLambdaContext

@@ -15,7 +15,7 @@ from botocore.stub import ANY, Stubber
 from get_account.errors import CorruptRecordError, ReadModelUnavailableError, TokenRefusal
 from get_account.records import CustomerRecord, Principal, StoredAccount
 from get_account.store import DynamoReadModel
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 
 TABLE = "accounts"
 INDEX = "by-number"

@@ -7,7 +7,7 @@ from typing import Any
 
 from account_sync.change_events import DETAIL_MODELS
 from mvno_local.template import global_environment
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 from mvno_shared.settings import Settings
 from unit.infrastructure.template_facts import (
     get_att,

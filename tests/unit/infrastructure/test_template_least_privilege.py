@@ -133,7 +133,7 @@ def test_given_sync_when_role_read_then_it_writes_only_the_table_and_consumes_on
 
 @pytest.mark.parametrize(
     ("function_id", "source_dir"),
-    [("GetAccountFunction", "functions/get_account"), ("SyncFunction", "functions/sync")],
+    [("GetAccountFunction", "functions/get_account"), ("SyncFunction", "functions/account_sync")],
 )
 def test_given_function_code_when_scanned_then_role_grants_exactly_the_dynamodb_actions_it_calls(
     function_id: str, source_dir: str

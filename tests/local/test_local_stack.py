@@ -134,7 +134,7 @@ def test_given_the_template_when_deployed_then_each_function_has_its_handler_cod
     # Then
     sync = deployment.function("SyncFunction")
     assert sync.handler == resource_properties("SyncFunction")["Handler"]
-    assert sync.code_paths == (REPO_ROOT / "functions/sync", REPO_ROOT / "layers/shared")
+    assert sync.code_paths == (REPO_ROOT / "functions/account_sync", REPO_ROOT / "layers/shared")
     assert sync.environment["TABLE_NAME"] == "mvno-accounts"
     assert sync.environment["POWERTOOLS_SERVICE_NAME"] == "mvno-sync"
     (source,) = sync.sqs_sources

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from account_sync.outcomes import AttributeValue, Outcome
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 
 
 def _wire(value: AttributeValue) -> dict[str, Any]:

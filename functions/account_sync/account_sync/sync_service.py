@@ -19,7 +19,7 @@ from account_sync.change_events import (
 )
 from account_sync.outcomes import AttributeValue, Outcome
 from account_sync.rendering import render_views
-from mvno_shared import read_model as schema
+from mvno_shared import schema
 
 # An expired token is kept a while so that its holder is told `expired` rather than
 # `invalid_token`; the read path checks expiresAt itself, the TTL only keeps the table small.
