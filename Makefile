@@ -7,9 +7,9 @@ PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test lint typecheck unit integration run bench lint-iac clean
+.PHONY: test lint typecheck unit integration run bench lint-iac clean ops
 
-$(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
+$(VENV_STAMP): requirements-dev.txt ops/pyproject.toml layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -27,7 +27,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local ops/mvno_ops tests bench
 
 unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
@@ -37,6 +37,11 @@ unit: $(VENV_STAMP) $(NODE_STAMP)
 # A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
 	@PYTHONPATH=local exec $(PY) -m mvno_local
+
+## ops: the operations tool against a target, e.g. make ops ARGS="reconcile snapshot.jsonl --local"
+# (docs/operations.md); .venv/bin/mvno-ops is the same command.
+ops: $(VENV_STAMP)
+	@$(BIN)/mvno-ops $(ARGS)
 
 ## bench: the read path against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and

@@ -24,11 +24,13 @@ LOCAL_NAMES = {
     "EventBus": "mvno-events",
     "SyncQueue": "mvno-sync",
     "SyncDeadLetterQueue": "mvno-sync-dlq",
+    "ChangeEventArchive": "mvno-events-archive",
 }
 _TABLE = "AWS::DynamoDB::Table"
 _QUEUE = "AWS::SQS::Queue"
 _BUS = "AWS::Events::EventBus"
 _RULE = "AWS::Events::Rule"
+_ARCHIVE = "AWS::Events::Archive"
 _LAYER = "AWS::Serverless::LayerVersion"
 _FUNCTION = "AWS::Serverless::Function"
 # SQS attributes CreateQueue takes that mean the same locally; the rest (KMS, policies) is AWS's.
@@ -227,6 +229,8 @@ def deploy(clients: Callable[[str], Any], region: str, overrides: Overrides = Ov
         _deploy_rule(events, logical_id, properties, refs, notes)
         for logical_id, properties in _resources_of_type(template, _RULE)
     ]
+    for logical_id, properties in _resources_of_type(template, _ARCHIVE):
+        _deploy_archive(events, logical_id, properties, refs)
     functions = _functions(template, refs, queues, notes)
     return LocalDeployment(table_name, bus_name, queues, functions, rules, notes)
 
@@ -305,6 +309,24 @@ def _deploy_rule(events: Any, logical_id: str, properties: dict[str, Any], refs:
     if targets:
         events.put_targets(Rule=name, EventBusName=bus_name, Targets=targets)
     return name
+
+
+def _deploy_archive(events: Any, logical_id: str, properties: dict[str, Any], refs: References) -> None:
+    """The bus's archive, for `mvno-ops replay` (its KMS key is AWS's and left out)."""
+    arguments: dict[str, Any] = {
+        "ArchiveName": _local_name(logical_id, properties, "ArchiveName"),
+        "EventSourceArn": refs.resolve(properties["SourceArn"]),
+    }
+    if "RetentionDays" in properties:
+        arguments["RetentionDays"] = int(refs.resolve(properties["RetentionDays"]))
+    if "EventPattern" in properties:
+        pattern = refs.resolve(properties["EventPattern"])
+        arguments["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    try:
+        events.create_archive(**arguments)
+    except events.exceptions.ResourceAlreadyExistsException:  # left by an earlier run on a persistent endpoint
+        pass
+    refs.refs[logical_id] = arguments["ArchiveName"]
 
 
 def _merged_function_properties(template: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,125 @@
+"""template.yaml's change-event pipeline for mvno-ops' tests: the table, the Sync queue and its DLQ,
+the bus with its rule and archive, created on moto by make run's own deploy code (the table on
+dynalite when asked), and the tool driven through its CLI entry point as a user drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import Result
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from account_sync.handler import lambda_handler as sync_handler
+from conftest import ReadModel
+from mvno_local.sqs_poller import sqs_record
+from mvno_local.stack import LocalDeployment, deploy
+from mvno_ops.cli import app
+from mvno_ops.runtime import Runtime
+from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.settings import settings_from_environment
+from support.lambda_context import FakeLambdaContext
+
+REGION = "eu-west-1"
+
+
+@dataclass
+class Pipeline:
+    deployment: LocalDeployment
+    read_model: ReadModel
+    sqs: Any
+    events: Any
+
+    @property
+    def queue_url(self) -> str:
+        return self.deployment.queues["SyncQueue"].url
+
+    @property
+    def dlq_url(self) -> str:
+        return self.deployment.queues["SyncDeadLetterQueue"].url
+
+    @property
+    def bus_name(self) -> str:
+        return self.deployment.bus_name
+
+    def target(self) -> list[str]:
+        """The resource flags that name this pipeline."""
+        return [
+            *("--table", self.deployment.table_name),
+            *("--queue-url", self.queue_url),
+            *("--dlq-url", self.dlq_url),
+            *("--bus", self.bus_name),
+            *("--archive", "mvno-events-archive"),
+        ]
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        return {item["pk"]["S"]: item for item in self.read_model.all_items()}
+
+    def deliver_to_sync(self, max_batches: int = 500) -> int:
+        """Lambda's event source mapping in miniature: batches of 10 from the Sync queue to Sync's
+        handler, successes deleted. A failed message is visible again at once (visibility 0), so
+        that the queue's redrive policy moves it to the DLQ without waiting. Returns the number of
+        messages Sync applied (or acknowledged)."""
+        acknowledged = 0
+        for _ in range(max_batches):
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not messages:
+                return acknowledged
+            queue = self.deployment.queues["SyncQueue"]
+            event = {"Records": [sqs_record(message, queue.arn, REGION) for message in messages]}
+            response = sync_handler(event, FakeLambdaContext())
+            failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
+            done = [message for message in messages if message["MessageId"] not in failed]
+            for message in done:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            acknowledged += len(done)
+        raise AssertionError(f"the Sync queue did not empty in {max_batches} batches")
+
+    def dead_letter_count(self) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def queued_count(self) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _clients(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+@pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
+def pipeline(request: pytest.FixtureRequest, aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness)."""
+    with mock_aws():
+        if request.param == "dynalite":
+            monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", request.getfixturevalue("dynalite_endpoint"))
+        deployment = deploy(_clients, REGION)
+        monkeypatch.setenv("TABLE_NAME", deployment.table_name)
+        settings_from_environment.cache_clear()
+        dynamodb_client.cache_clear()
+        read_model = ReadModel(_clients("dynamodb"), deployment.table_name, request.param)
+        try:
+            yield Pipeline(deployment, read_model, _clients("sqs"), _clients("events"))
+        finally:
+            if request.param == "dynalite":
+                read_model.client.delete_table(TableName=deployment.table_name)
+            settings_from_environment.cache_clear()
+            dynamodb_client.cache_clear()
+
+
+def run_ops(*arguments: str, runtime: Runtime | None = None) -> Result:
+    """`mvno-ops ARGUMENTS` through its CLI entry point; output piped (plain lines, no progress bar)."""
+    return CliRunner().invoke(app, list(arguments), obj=runtime or Runtime(terminal=lambda: False))
