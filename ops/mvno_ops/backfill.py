@@ -59,37 +59,39 @@ class Backfill:
         state = self._ledger.state
         resumed_from = state.line
         started = self._monotonic()
-        batcher = Batcher()
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="backfill") as pool:
             try:
-                for raw in raw_lines(snapshot, state.offset, state.line):
-                    if self._stopped_by:
-                        break
-                    checked = self._checker.check(raw)
-                    if isinstance(checked, ValidLine) and self._deliver is None:
-                        self._ledger.settle(checked.number, checked.end_offset, "valid")
-                    elif isinstance(checked, ValidLine):
-                        full = batcher.add(checked)
-                        if full:
-                            self._submit(pool, full)
-                    elif isinstance(checked, InvalidLine):
-                        self._ledger.settle(checked.number, checked.end_offset, "rejected", checked)
-                    else:
-                        self._ledger.settle(checked.number, checked.end_offset, None)
-                    progress.update(raw.end_offset, self._status(started))
-                    self._save_now_and_then()
-                last = batcher.flush()
-                if last and not self._stopped_by:
-                    self._submit(pool, last)
-                while self._in_flight:
-                    self._collect(wait(self._in_flight, return_when=FIRST_COMPLETED).done)
+                self._read(snapshot, pool, progress, started)
             except KeyboardInterrupt:
                 self._stopped_by = "interrupted"
-                for future in self._in_flight:
-                    future.cancel()
-                self._collect({future for future in self._in_flight if not future.cancelled()})
+            # What was sent is settled even after a stop, so that --resume does not send it again.
+            while self._in_flight:
+                self._collect(wait(self._in_flight, return_when=FIRST_COMPLETED).done)
         self._save()
         return BackfillReport(state, resumed_from, self._sent_now, self._monotonic() - started, self._stopped_by)
+
+    def _read(self, snapshot: Path, pool: ThreadPoolExecutor, progress: ProgressLine, started: float) -> None:
+        state = self._ledger.state
+        batcher = Batcher()
+        for raw in raw_lines(snapshot, state.offset, state.line):
+            if self._stopped_by:
+                return
+            checked = self._checker.check(raw)
+            if isinstance(checked, ValidLine) and self._deliver is None:
+                self._ledger.settle(checked.number, checked.end_offset, "valid")
+            elif isinstance(checked, ValidLine):
+                full = batcher.add(checked)
+                if full:
+                    self._submit(pool, full)
+            elif isinstance(checked, InvalidLine):
+                self._ledger.settle(checked.number, checked.end_offset, "rejected", checked)
+            else:
+                self._ledger.settle(checked.number, checked.end_offset, None)
+            progress.update(raw.end_offset, self._status(started))
+            self._save_now_and_then()
+        last = batcher.flush()
+        if last and not self._stopped_by:
+            self._submit(pool, last)
 
     def _submit(self, pool: ThreadPoolExecutor, batch: list[ValidLine]) -> None:
         assert self._deliver is not None
@@ -105,6 +107,9 @@ class Backfill:
                 results = future.result()
             except STOPPING_ERRORS as error:
                 self._stopped_by = self._stopped_by or describe_error(error)
+                continue
+            except KeyboardInterrupt:  # raised inside a sender
+                self._stopped_by = "interrupted"
                 continue
             for result in results:
                 line = result.line

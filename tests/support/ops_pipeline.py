@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from account_sync.handler import lambda_handler as sync_handler
 from conftest import ReadModel
+from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.sqs_poller import sqs_record
 from mvno_local.stack import LocalDeployment, deploy
 from mvno_ops.cli import app
@@ -103,6 +104,7 @@ def _clients(service: str) -> Any:
 @pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
 def pipeline(request: pytest.FixtureRequest, aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
     """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness)."""
+    fix_eventbridge_envelope()  # as make run does: moto's events lack `account`, which AWS's have
     with mock_aws():
         if request.param == "dynalite":
             monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", request.getfixturevalue("dynalite_endpoint"))
