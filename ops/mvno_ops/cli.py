@@ -23,10 +23,12 @@ from rich.console import Console
 from mvno_ops.backfill import Backfill, BackfillReport, describe_error
 from mvno_ops.ledger import BackfillState, StateError, snapshot_fingerprint
 from mvno_ops.progress import progress_line
+from mvno_ops.reconcile import REPAIRABLE, Drift, Reconcile, ReconcileReport
 from mvno_ops.runtime import Runtime
 from mvno_ops.sender import DirectApplier, QueueSender
 from mvno_ops.snapshot import Envelope, LineChecker
 from mvno_ops.sync_code import applier
+from mvno_ops.table import TableReader
 from mvno_ops.targets import Target, TargetError, TargetFlags, resolve
 from mvno_shared.settings import Settings
 
@@ -246,3 +248,115 @@ def _print_backfill(report: BackfillReport, mode: str, json_output: bool) -> Non
         out.print(f"{report.sent_now} {what} in {report.seconds:.1f} s: {report.rate:.0f} {what}/s")
     if mode == "queue":
         out.print("duplicates and stale versions are counted by Sync (metrics ChangesDuplicate, ChangesStale)")
+
+
+@app.command()
+def reconcile(
+    context: typer.Context,
+    snapshot: SnapshotArgument,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Re-apply the snapshot's record of every missing, older or different one (never deletes; "
+            "a newer live write still wins).",
+        ),
+    ] = False,
+    segments: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Parallel scan segments.")] = 4,
+    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
+    json_output: JsonOption = False,
+    stack: StackOption = None,
+    local: LocalOption = False,
+    table: TableOption = None,
+    queue_url: QueueOption = None,
+    dlq_url: DlqOption = None,
+    bus: BusOption = None,
+    archive: ArchiveOption = None,
+    region: RegionOption = None,
+) -> None:
+    """Compare the table with a snapshot and report every drift.
+
+    Scans the table in parallel and compares each record with what Sync would write for the
+    snapshot's line (not the raw JSON): missing (not in the table), older (lower version), different
+    (same version, other content), absent (live in the table, not in the snapshot). A newer version in
+    the table is a change since the export and is counted, not reported. Exit 0 when in sync, 1 when
+    drift (or a bad snapshot line) was found, 2 on a usage or connection error. With --repair the exit
+    status says what is left after repairing (absent records are never deleted).
+
+    Example: mvno-ops reconcile accounts.jsonl --local --repair
+    """
+    runtime = _runtime(context)
+    flags = TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region)
+    retention = timedelta(days=tombstone_retention_days)
+    with _usage_errors():
+        target = resolve(flags, runtime, max_connections=segments + 2)
+        reader = TableReader(target.client("dynamodb"), target.table_name)
+        envelope = Envelope(target.account, target.region_name)
+        job = Reconcile(LineChecker(envelope, runtime.now, retention), reader, segments, runtime.now)
+        total = reader.approximate_count()
+        with progress_line("reconcile", total, runtime.terminal(), runtime.monotonic) as progress:
+            report, expected = job.compare(snapshot, progress)
+        if repair:
+            job.repair(snapshot, report, expected, applier(target.client("dynamodb"), target.table_name, retention))
+    _print_reconcile(report, json_output)
+    left = report.unresolved if repair else report.drifts
+    raise typer.Exit(FOUND_SOMETHING if left or report.invalid else 0)
+
+
+def _drift_document(drift: Drift) -> dict[str, Any]:
+    return {
+        "kind": drift.kind,
+        "key": drift.key,
+        "snapshot_version": drift.snapshot_version,
+        "table_version": drift.table_version,
+        "line": drift.line,
+    }
+
+
+def _describe_drift(drift: Drift) -> str:
+    def version(value: int | None) -> str:
+        return "-" if value is None else f"v{value}"
+
+    where = f" (line {drift.line})" if drift.line else ""
+    return (
+        f"{drift.kind:<9} {drift.key}  snapshot {version(drift.snapshot_version)}{where}  "
+        f"table {version(drift.table_version)}"
+    )
+
+
+def _print_reconcile(report: ReconcileReport, json_output: bool) -> None:
+    counts = {kind: sum(1 for drift in report.drifts if drift.kind == kind) for kind in ("missing", "older", "different", "absent")}
+    if json_output:
+        document = {
+            "snapshot_records": report.snapshot_records,
+            "scanned": report.scanned,
+            "in_sync": report.in_sync,
+            "newer": report.newer,
+            **counts,
+            "drift": [_drift_document(drift) for drift in report.drifts],
+            "invalid_lines": [
+                {"line": line.number, "reason": line.reason, "paths": list(line.paths)} for line in report.invalid
+            ],
+            "repaired": [{**_drift_document(repair.drift), "outcome": repair.outcome} for repair in report.repairs],
+            "unresolved": len(report.unresolved) if report.repairs else len(report.drifts),
+        }
+        typer.echo(json.dumps(document))
+        return
+    out = _stdout()
+    for line in report.invalid:
+        out.print(f"rejected {line.describe()}")
+    for drift in report.drifts:
+        out.print(_describe_drift(drift))
+    found = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+    out.print(
+        f"reconcile: {report.snapshot_records} records in the snapshot, {report.scanned} in the table; "
+        f"{report.in_sync} in sync, {report.newer} newer in the table; {found}"
+    )
+    for repair in report.repairs:
+        out.print(f"repaired {repair.drift.kind} {repair.drift.key}: {repair.outcome}")
+    if report.repairs or any(drift.kind in REPAIRABLE for drift in report.drifts):
+        left = [drift for drift in report.unresolved if drift.kind in REPAIRABLE]
+        if not report.repairs:
+            out.print("run with --repair to re-apply the snapshot's records (absent ones are never deleted)")
+        elif left:
+            out.print(f"{len(left)} could not be repaired")

@@ -94,9 +94,12 @@ class Target:
             return self._clients[service]
 
     def require(self, *resources: str) -> None:
-        missing = [_FLAGS[name] for name in resources if not (self._resources[name] or name in self._queue_names)]
+        missing = [_FLAGS[name] for name in resources if not self.has(name)]
         if missing:
             raise TargetError(f"this needs {' and '.join(missing)}: give --stack NAME, --local, or {' '.join(missing)}")
+
+    def has(self, name: str) -> bool:
+        return bool(self._resources[name] or name in self._queue_names)
 
     def resource(self, name: str) -> str:
         """A named resource (table_name, queue_url, dlq_url, bus_name, archive_name)."""
@@ -130,7 +133,7 @@ class Target:
     def account(self) -> str:
         """The AWS account of the queue (what EventBridge writes into an event's `account`)."""
         for name in ("queue_url", "dlq_url"):
-            if self._resources[name] or name in self._queue_names:
+            if self.has(name):
                 parts = urlsplit(self.resource(name)).path.strip("/").split("/")
                 if parts and parts[0].isdigit() and len(parts[0]) == 12:
                     return parts[0]

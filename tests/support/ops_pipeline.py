@@ -24,6 +24,7 @@ from mvno_ops.runtime import Runtime
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
 from support.lambda_context import FakeLambdaContext
+from support.log_capture import leaks
 
 REGION = "eu-west-1"
 
@@ -123,5 +124,8 @@ def pipeline(request: pytest.FixtureRequest, aws_environment: None, monkeypatch:
 
 
 def run_ops(*arguments: str, runtime: Runtime | None = None) -> Result:
-    """`mvno-ops ARGUMENTS` through its CLI entry point; output piped (plain lines, no progress bar)."""
-    return CliRunner().invoke(app, list(arguments), obj=runtime or Runtime(terminal=lambda: False))
+    """`mvno-ops ARGUMENTS` through its CLI entry point; output piped (plain lines, no progress bar).
+    What it prints holds no registered secret (PIN/PUK codes, raw tokens), whatever it did."""
+    result = CliRunner().invoke(app, list(arguments), obj=runtime or Runtime(terminal=lambda: False))
+    assert leaks(result.output.splitlines()) == []
+    return result

@@ -77,9 +77,9 @@ class Snapshot:
         return len(self.lines) - len(self.invalid)
 
 
-def snapshot(directory: Path, accounts: int = 40, name: str = "snapshot.jsonl") -> Snapshot:
-    """Customers, `accounts` accounts at version 1, three tokens (one revoked) and four bad lines
-    spread through the file."""
+def snapshot(directory: Path, accounts: int = 40, name: str = "snapshot.jsonl", bad_lines: bool = True) -> Snapshot:
+    """Customers, `accounts` accounts at version 1, three tokens (one revoked) and (unless told
+    otherwise) four bad lines spread through the file."""
     result = Snapshot(directory / name, [], account_count=accounts)
     result.admin_token, result.viewer_token, result.revoked_token = raw_token(), raw_token(), raw_token()
     lines = result.lines
@@ -98,7 +98,7 @@ def snapshot(directory: Path, accounts: int = 40, name: str = "snapshot.jsonl") 
         accounts - 1: (line_of("customer-upserted", version=-3, customer={"_id": "C1"}), "detail.customer._id, detail.version"),
     }
     for index in range(accounts):
-        if index in bad:
+        if bad_lines and index in bad:
             text, expected = bad[index]
             lines.append(text)
             result.invalid[len(lines)] = expected
