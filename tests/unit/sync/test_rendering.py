@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from account_sync.account_document import parse_account
 from account_sync.rendering import RenderedViews, render_views
 from mvno_shared.levels import level_rank
-from mvno_shared.views import compose_view
+from mvno_shared.views import View, compose_view
 from support.golden import GOLDEN_DIR, spec_example_account
 
 RESELLER_ONLY = {"notes"}
@@ -26,7 +26,7 @@ ACCOUNT_ID = "1234567890abcdef12345678"
 def _view(views: RenderedViews, level: str) -> str:
     rank = level_rank(level)
     assert rank is not None
-    return compose_view(views.customer_view, views.reseller_extra, views.admin_extra, rank)
+    return compose_view(views.customer_view, views.reseller_extra, views.admin_extra, View.for_rank(rank))
 
 
 def _render(raw: dict[str, Any], level: str = "ADMIN") -> dict[str, Any]:
