@@ -1,9 +1,8 @@
-"""What a new Lambda instance is, for the tests: every per-process cache empty, so the next
-request reads the settings, builds the client and the reader (and its principal cache) afresh."""
+"""What a new Lambda instance is, for the tests: the process's settings and client built afresh,
+and so the reader (with its principal cache) and the Sync service built on them."""
 
 from __future__ import annotations
 
-from get_account.wiring import account_reader
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
 
@@ -11,4 +10,3 @@ from mvno_shared.settings import settings_from_environment
 def fresh_instance() -> None:
     settings_from_environment.cache_clear()
     dynamodb_client.cache_clear()
-    account_reader.cache_clear()

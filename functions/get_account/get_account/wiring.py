@@ -1,9 +1,9 @@
 """Builds the AccountReader from the settings and the DynamoDB client, on first use (never at
-import) and once per warm Lambda."""
+import) and once per warm Lambda (as account_sync.wiring builds the Sync service)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from get_account.principals import PrincipalCache
@@ -13,7 +13,11 @@ from mvno_shared.clock import now_epoch_millis
 from mvno_shared.settings import Settings, settings_from_environment
 
 
+@lru_cache(maxsize=1)
 def build_reader(settings: Settings, client: Any) -> AccountReader:
+    """The reader (and so the principal cache) for these settings and this client. Both are cached
+    per process, so a warm Lambda builds it once; whoever resets them (a test, a new instance)
+    gets a fresh one."""
     from get_account.store import DynamoReadModelReader
 
     return AccountReader(
@@ -23,9 +27,5 @@ def build_reader(settings: Settings, client: Any) -> AccountReader:
     )
 
 
-@cache
 def account_reader() -> AccountReader:
-    """The process's reader, and so its principal cache: built on the first request from the
-    process's settings and client, then the same for the life of a warm Lambda. A new instance
-    (in tests: clearing this cache with the settings and client caches) builds a fresh one."""
     return build_reader(settings_from_environment(), dynamodb_client())
