@@ -30,7 +30,7 @@ from mvno_ops.snapshot import Envelope, LineChecker
 from mvno_ops.sync_code import applier
 from mvno_ops.table import TableReader
 from mvno_ops.targets import Target, TargetError, TargetFlags, resolve
-from mvno_shared.settings import Settings
+from mvno_shared.settings import MIN_TOMBSTONE_RETENTION_DAYS, Settings
 
 USAGE_ERROR = 2
 FOUND_SOMETHING = 1
@@ -82,7 +82,7 @@ RetentionOption = Annotated[
     int,
     typer.Option(
         "--tombstone-retention-days",
-        min=1,
+        min=MIN_TOMBSTONE_RETENTION_DAYS,
         help="The Sync function's TOMBSTONE_RETENTION_DAYS (how long deletions are remembered).",
     ),
 ]

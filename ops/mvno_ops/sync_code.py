@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from account_sync.change_events import ChangeEvent, RejectedChange, envelope_of, parse_change
-from account_sync.outcomes import Outcome
-from account_sync.store import ReadModelWriter
+from account_sync.records import Outcome
+from account_sync.store import DynamoReadModelWriter
 from account_sync.sync_service import SyncService
 
 __all__ = ["ChangeEvent", "Outcome", "RejectedChange", "applier", "change_of", "rendered_item"]
@@ -42,7 +42,7 @@ class _CapturingClient:
 def rendered_item(change: ChangeEvent, now: datetime, tombstone_retention: timedelta) -> dict[str, Any]:
     """The item (DynamoDB's wire form) Sync writes for this change; RejectedChange when Sync refuses it."""
     client = _CapturingClient()
-    SyncService(ReadModelWriter(client, "capture"), tombstone_retention).apply(change, now)
+    SyncService(DynamoReadModelWriter(client, "capture"), tombstone_retention).apply(change, now)
     return client.items[-1]
 
 
@@ -50,4 +50,4 @@ def applier(
     dynamodb: Any, table_name: str, tombstone_retention: timedelta
 ) -> Callable[[ChangeEvent, datetime], Outcome]:
     """Apply changes through Sync's service and store, under Sync's version rules."""
-    return SyncService(ReadModelWriter(dynamodb, table_name), tombstone_retention).apply
+    return SyncService(DynamoReadModelWriter(dynamodb, table_name), tombstone_retention).apply

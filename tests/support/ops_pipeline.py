@@ -15,7 +15,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from account_sync.handler import lambda_handler as sync_handler
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.sqs_poller import sqs_record
 from mvno_local.stack import LocalDeployment, deploy
@@ -32,7 +32,7 @@ REGION = "eu-west-1"
 @dataclass
 class Pipeline:
     deployment: LocalDeployment
-    read_model: ReadModel
+    read_model: TableFixture
     sqs: Any
     events: Any
 
@@ -113,7 +113,7 @@ def pipeline(request: pytest.FixtureRequest, aws_environment: None, monkeypatch:
         monkeypatch.setenv("TABLE_NAME", deployment.table_name)
         settings_from_environment.cache_clear()
         dynamodb_client.cache_clear()
-        read_model = ReadModel(_clients("dynamodb"), deployment.table_name, request.param)
+        read_model = TableFixture(_clients("dynamodb"), deployment.table_name, request.param)
         try:
             yield Pipeline(deployment, read_model, _clients("sqs"), _clients("events"))
         finally:
