@@ -21,9 +21,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from mvno_ops.backfill import Backfill, BackfillReport, describe_error
+from mvno_ops.dead_letters import DeadLetter, DeadLetterQueue, choose, dead_letter, describe_age
 from mvno_ops.ledger import BackfillState, StateError, snapshot_fingerprint
 from mvno_ops.progress import progress_line
 from mvno_ops.reconcile import REPAIRABLE, Drift, Reconcile, ReconcileReport
+from mvno_ops.replay import MomentError, Replay, parse_moment
 from mvno_ops.runtime import Runtime
 from mvno_ops.sender import DirectApplier, QueueSender
 from mvno_ops.snapshot import Envelope, LineChecker
@@ -57,7 +59,8 @@ DEFAULT_TOMBSTONE_RETENTION_DAYS: int = next(
 
 _TARGET = "Target (one of --stack, --local, or resource flags)"
 StackOption = Annotated[
-    str | None, typer.Option("--stack", help="A deployed stack: resource names from its outputs.", rich_help_panel=_TARGET)
+    str | None,
+    typer.Option("--stack", help="A deployed stack: resource names from its outputs.", rich_help_panel=_TARGET),
 ]
 LocalOption = Annotated[
     bool,
@@ -65,12 +68,16 @@ LocalOption = Annotated[
 ]
 TableOption = Annotated[str | None, typer.Option("--table", help="The read-model table.", rich_help_panel=_TARGET)]
 QueueOption = Annotated[str | None, typer.Option("--queue-url", help="The Sync queue.", rich_help_panel=_TARGET)]
-DlqOption = Annotated[str | None, typer.Option("--dlq-url", help="The Sync dead-letter queue.", rich_help_panel=_TARGET)]
+DlqOption = Annotated[
+    str | None, typer.Option("--dlq-url", help="The Sync dead-letter queue.", rich_help_panel=_TARGET)
+]
 BusOption = Annotated[str | None, typer.Option("--bus", help="The change-event bus.", rich_help_panel=_TARGET)]
 ArchiveOption = Annotated[
     str | None, typer.Option("--archive", help="The bus's change-event archive.", rich_help_panel=_TARGET)
 ]
-RegionOption = Annotated[str | None, typer.Option("--region", help="AWS region (else AWS_REGION).", rich_help_panel=_TARGET)]
+RegionOption = Annotated[
+    str | None, typer.Option("--region", help="AWS region (else AWS_REGION).", rich_help_panel=_TARGET)
+]
 SnapshotArgument = Annotated[
     Path,
     typer.Argument(
@@ -110,7 +117,7 @@ def _usage_errors() -> Iterator[None]:
     """A usage or connection error: one line on stderr and exit 2, never a traceback."""
     try:
         yield
-    except (TargetError, StateError) as error:
+    except (TargetError, StateError, MomentError) as error:
         _stderr().print(f"mvno-ops: {error}")
         raise typer.Exit(USAGE_ERROR) from None
     except (ClientError, BotoCoreError) as error:
@@ -325,7 +332,10 @@ def _describe_drift(drift: Drift) -> str:
 
 
 def _print_reconcile(report: ReconcileReport, json_output: bool) -> None:
-    counts = {kind: sum(1 for drift in report.drifts if drift.kind == kind) for kind in ("missing", "older", "different", "absent")}
+    counts = {
+        kind: sum(1 for drift in report.drifts if drift.kind == kind)
+        for kind in ("missing", "older", "different", "absent")
+    }
     if json_output:
         document = {
             "snapshot_records": report.snapshot_records,
@@ -360,3 +370,250 @@ def _print_reconcile(report: ReconcileReport, json_output: bool) -> None:
             out.print("run with --repair to re-apply the snapshot's records (absent ones are never deleted)")
         elif left:
             out.print(f"{len(left)} could not be repaired")
+
+
+dlq = typer.Typer(
+    help="The Sync dead-letter queue: what sits there and why (list), and sending chosen messages back (redrive).",
+    no_args_is_help=True,
+)
+app.add_typer(dlq, name="dlq")
+LimitOption = Annotated[int, typer.Option(min=1, max=100_000, metavar="N", help="Look at no more than N messages.")]
+
+
+def _dead_letters(
+    target: Target, limit: int, runtime: Runtime, retention: timedelta
+) -> tuple[DeadLetterQueue, list[DeadLetter]]:
+    queue = DeadLetterQueue(target.client("sqs"), target.dlq_url, limit)
+    now = runtime.now()
+    return queue, [dead_letter(message, now, retention) for message in queue.receive_all()]
+
+
+def _letter_document(letter: DeadLetter) -> dict[str, Any]:
+    return {
+        "message_id": letter.message_id,
+        "event_id": letter.event_id,
+        "detail_type": letter.detail_type,
+        "age_seconds": int(letter.age.total_seconds()),
+        "receives": letter.receives,
+        "valid": letter.verdict.valid,
+        "failing_paths": list(letter.verdict.paths),
+        "reason": letter.verdict.describe(),
+    }
+
+
+def _describe_letter(letter: DeadLetter) -> str:
+    return (
+        f"{letter.message_id}  event {letter.event_id}  {letter.detail_type}  age {describe_age(letter.age)}  "
+        f"received {letter.receives}x  {letter.verdict.describe()}"
+    )
+
+
+@dlq.command("list")
+def dlq_list(
+    context: typer.Context,
+    limit: LimitOption = 1000,
+    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
+    json_output: JsonOption = False,
+    stack: StackOption = None,
+    local: LocalOption = False,
+    table: TableOption = None,
+    queue_url: QueueOption = None,
+    dlq_url: DlqOption = None,
+    bus: BusOption = None,
+    archive: ArchiveOption = None,
+    region: RegionOption = None,
+) -> None:
+    """Show every dead-lettered change event and why it failed.
+
+    For each message: its SQS message id, the event id and detail-type, its age, how often it was
+    received, and the reason, found by validating the body again with Sync's own models: the failing
+    paths, or "valid: failed for a transient reason" (throttling, a permission since fixed...), which
+    `dlq redrive --all-valid` can send back. Bodies are never shown (they hold PIN/PUK codes). The
+    messages stay in the DLQ. Exit 0 when it is empty, 1 when it holds messages, 2 on a usage or
+    connection error.
+
+    Example: mvno-ops dlq list --stack mvno-prod
+    """
+    runtime = _runtime(context)
+    retention = timedelta(days=tombstone_retention_days)
+    with _usage_errors():
+        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        queue, letters = _dead_letters(target, limit, runtime, retention)
+        queue.release(letters)
+    letters.sort(key=lambda letter: letter.age, reverse=True)
+    if json_output:
+        typer.echo(json.dumps({"messages": [_letter_document(letter) for letter in letters]}))
+    else:
+        out = _stdout()
+        for letter in letters:
+            out.print(_describe_letter(letter))
+        valid = sum(1 for letter in letters if letter.verdict.valid)
+        out.print(f"dlq: {len(letters)} messages, {valid} valid (dlq redrive --all-valid sends those back)")
+    raise typer.Exit(FOUND_SOMETHING if letters else 0)
+
+
+@dlq.command("redrive")
+def dlq_redrive(
+    context: typer.Context,
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="SQS message ids or event ids, from `dlq list`.")
+    ] = None,
+    all_valid: Annotated[bool, typer.Option("--all-valid", help="Every message that validates.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would move; move nothing.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also move messages older than the tombstone retention.")
+    ] = False,
+    limit: LimitOption = 1000,
+    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
+    json_output: JsonOption = False,
+    stack: StackOption = None,
+    local: LocalOption = False,
+    table: TableOption = None,
+    queue_url: QueueOption = None,
+    dlq_url: DlqOption = None,
+    bus: BusOption = None,
+    archive: ArchiveOption = None,
+    region: RegionOption = None,
+) -> None:
+    """Move chosen dead letters back to the Sync queue.
+
+    Choose messages by id (SQS message id or event id, as `dlq list` shows them) or take every one
+    that validates with --all-valid. A message that fails validation would only fail again and is
+    never moved. A message older than the tombstone retention is refused unless --force: an upsert
+    older than the tombstones could bring back a record deleted since. A message is deleted from the
+    DLQ only after the Sync queue took it. Exit 0 when every chosen message moved (or would, with
+    --dry-run), 1 when some were refused or not found, 2 on a usage or connection error.
+
+    Example: mvno-ops dlq redrive --all-valid --dry-run --local
+    """
+    wanted = ids or []
+    if not wanted and not all_valid:
+        _stderr().print("mvno-ops: choose messages: give their ids, or --all-valid")
+        raise typer.Exit(USAGE_ERROR)
+    runtime = _runtime(context)
+    retention = timedelta(days=tombstone_retention_days)
+    with _usage_errors():
+        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        target.require("queue_url", "dlq_url")
+        queue, letters = _dead_letters(target, limit, runtime, retention)
+        moved: list[DeadLetter] = []
+        failed: list[DeadLetter] = []
+        try:
+            choices, not_found = choose(letters, wanted, all_valid, retention, force)
+            to_move = [choice.letter for choice in choices if choice.refused is None]
+            if not dry_run:
+                moved, failed = queue.move_to(target.queue_url, to_move)
+        finally:  # what stays in the DLQ is visible again at once, for the next list or redrive
+            gone = {letter.message_id for letter in moved}
+            queue.release(letter for letter in letters if letter.message_id not in gone)
+    refused = [choice for choice in choices if choice.refused]
+    verb = "would move" if dry_run else "moved"
+    shown = to_move if dry_run else moved
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {
+                    "dry_run": dry_run,
+                    "moved": [_letter_document(letter) for letter in shown],
+                    "refused": [{**_letter_document(choice.letter), "refused": choice.refused} for choice in refused],
+                    "failed": [_letter_document(letter) for letter in failed],
+                    "not_found": not_found,
+                }
+            )
+        )
+    else:
+        out = _stdout()
+        for letter in shown:
+            out.print(f"{verb} {letter.message_id}  event {letter.event_id}  {letter.detail_type}")
+        for choice in refused:
+            out.print(f"refused {choice.letter.message_id}  event {choice.letter.event_id}: {choice.refused}")
+        for letter in failed:
+            out.print(f"not moved {letter.message_id}: the Sync queue did not take it (still in the DLQ)")
+        for identifier in not_found:
+            out.print(f"not found {identifier}")
+        out.print(f"dlq redrive: {len(shown)} {verb}, {len(refused)} refused, {len(failed) + len(not_found)} not moved")
+    raise typer.Exit(FOUND_SOMETHING if refused or failed or not_found else 0)
+
+
+@app.command()
+def replay(
+    context: typer.Context,
+    since: Annotated[
+        str,
+        typer.Option(
+            metavar="TIME", help="Start of the window: ISO 8601 (UTC unless an offset is given) or 6h, 2d ago."
+        ),
+    ],
+    until: Annotated[str | None, typer.Option(metavar="TIME", help="End of the window (default: now).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a window starting before the tombstone retention.")
+    ] = False,
+    poll_seconds: Annotated[
+        float, typer.Option(min=0.0, metavar="SECONDS", help="How often to ask how it goes.")
+    ] = 5.0,
+    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
+    json_output: JsonOption = False,
+    stack: StackOption = None,
+    local: LocalOption = False,
+    table: TableOption = None,
+    queue_url: QueueOption = None,
+    dlq_url: DlqOption = None,
+    bus: BusOption = None,
+    archive: ArchiveOption = None,
+    region: RegionOption = None,
+) -> None:
+    """Replay archived change events through the bus into the Sync queue, and follow it to its end.
+
+    EventBridge's own archive and replay (StartReplay, DescribeReplay): every event the bus carried in
+    the window goes through the bus's rule to the Sync queue again. Changes already applied are
+    duplicates and change nothing; what failed before (a bug since fixed) is applied now. A window
+    that starts before the tombstone retention is refused unless --force: an old upsert could bring
+    back a record deleted since. Exit 0 when the replay completed, 1 when it failed or was cancelled,
+    2 on a usage or connection error. Ctrl-C stops following; the replay itself goes on.
+
+    Example: mvno-ops replay --since 6h --stack mvno-prod
+    """
+    runtime = _runtime(context)
+    now = runtime.now()
+    retention = timedelta(days=tombstone_retention_days)
+    with _usage_errors():
+        start = parse_moment(since, now)
+        end = parse_moment(until, now) if until else now
+        if start >= end:
+            raise TargetError("--since must be before --until")
+        if end > now:
+            raise TargetError("--until is in the future")
+        if start < now - retention and not force:
+            raise TargetError(
+                f"--since is older than the tombstone retention ({retention.days} days): an old upsert could "
+                "bring back a record deleted since; --force replays it anyway"
+            )
+        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        job = Replay(target.client("events"), target.resource("archive_name"), runtime.sleep, poll_seconds)
+        window = int((end - start).total_seconds())
+        try:
+            with progress_line("replay", window, runtime.terminal(), runtime.monotonic) as progress:
+                result = job.run(start, end, progress, now)
+        except KeyboardInterrupt:
+            if job.started:
+                _stderr().print(
+                    f"mvno-ops: stopped following; replay {job.started} goes on in EventBridge "
+                    f"(aws events cancel-replay --replay-name {job.started} stops it)"
+                )
+            raise typer.Exit(130) from None
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {
+                    "replay": result.name,
+                    "state": result.state,
+                    "reason": result.reason,
+                    "since": start.isoformat(),
+                    "until": end.isoformat(),
+                }
+            )
+        )
+    else:
+        reason = f": {result.reason}" if result.reason else ""
+        _stdout().print(f"replay {result.name} of {start.isoformat()} to {end.isoformat()}: {result.state}{reason}")
+    raise typer.Exit(0 if result.state == "COMPLETED" else FOUND_SOMETHING)

@@ -61,8 +61,7 @@ class BackfillState:
             raise StateError(f"the state file is for another snapshot ({self.snapshot}); start without --resume")
         if (self.target, self.via) != (target, via):
             raise StateError(
-                f"the state file is for another target or --via ({self.target}, via {self.via}); "
-                "start without --resume"
+                f"the state file is for another target or --via ({self.target}, via {self.via}); start without --resume"
             )
 
     def rejected_lines(self) -> list[InvalidLine]:
@@ -91,7 +90,9 @@ class Ledger:
                 state.counts["read"] += 1
                 state.counts[settled] += 1
             if rejected is not None:
-                state.rejected.append({"line": rejected.number, "reason": rejected.reason, "paths": list(rejected.paths)})
+                state.rejected.append(
+                    {"line": rejected.number, "reason": rejected.reason, "paths": list(rejected.paths)}
+                )
 
     @property
     def unsettled(self) -> int:

@@ -93,7 +93,9 @@ def _revoked(item: dict[str, Any]) -> bool:
 
 def expected_of(line: ValidLine, raw: RawLine) -> Expected:
     item = line.item
-    return Expected(line.number, raw.end_offset - len(raw.data), _version(item), _revoked(item), comparable_digest(item))
+    return Expected(
+        line.number, raw.end_offset - len(raw.data), _version(item), _revoked(item), comparable_digest(item)
+    )
 
 
 def wins(new: Expected, old: Expected) -> bool:
@@ -198,7 +200,9 @@ class Reconcile:
         return report, expected
 
     @staticmethod
-    def _compare_item(item: dict[str, Any], expected: dict[str, Expected], now: datetime, result: _SegmentResult) -> None:
+    def _compare_item(
+        item: dict[str, Any], expected: dict[str, Expected], now: datetime, result: _SegmentResult
+    ) -> None:
         result.scanned += 1
         key = item[schema.PARTITION_KEY]["S"]
         record = expected.get(key)

@@ -105,9 +105,7 @@ class LineChecker:
         if not isinstance(line, dict):
             return InvalidLine(raw.number, raw.end_offset, "not a JSON object")
         now = self._clock()
-        body = json.dumps(
-            {**self._event_around(raw.data, now), **line}, separators=(",", ":"), ensure_ascii=False
-        )
+        body = json.dumps({**self._event_around(raw.data, now), **line}, separators=(",", ":"), ensure_ascii=False)
         try:
             change = change_of(body)
             item = rendered_item(change, now, self._tombstone_retention)

@@ -21,7 +21,7 @@ def change_of(body: str) -> ChangeEvent:
     return parse_change(envelope_of(body))
 
 
-class _NeverRefused(Exception):
+class _ConditionNeverFailsError(Exception):
     """Stands for DynamoDB's ConditionalCheckFailedException, which a capture never raises."""
 
 
@@ -29,7 +29,7 @@ class _CapturingClient:
     """A DynamoDB client that keeps the item Sync's store would put, instead of putting it."""
 
     class exceptions:  # noqa: N801 - the shape of botocore's client.exceptions
-        ConditionalCheckFailedException = _NeverRefused
+        ConditionalCheckFailedException = _ConditionNeverFailsError
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []

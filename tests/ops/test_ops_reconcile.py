@@ -29,7 +29,9 @@ def reconcile(pipeline: Pipeline, path: Path, *options: str) -> tuple[int, dict[
 
 
 def drift(document: dict[str, Any]) -> set[tuple[str, str, int | None, int | None]]:
-    return {(entry["kind"], entry["key"], entry["snapshot_version"], entry["table_version"]) for entry in document["drift"]}
+    return {
+        (entry["kind"], entry["key"], entry["snapshot_version"], entry["table_version"]) for entry in document["drift"]
+    }
 
 
 def plant_each_kind_of_drift(pipeline: Pipeline, given: Snapshot) -> set[tuple[str, str, int | None, int | None]]:

@@ -89,12 +89,15 @@ class Pipeline:
 
     def dead_letter_count(self) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            QueueUrl=self.dlq_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def queued_count(self) -> int:
-        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
@@ -103,7 +106,9 @@ def _clients(service: str) -> Any:
 
 
 @pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
-def pipeline(request: pytest.FixtureRequest, aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+def pipeline(
+    request: pytest.FixtureRequest, aws_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Pipeline]:
     """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness)."""
     fix_eventbridge_envelope()  # as make run does: moto's events lack `account`, which AWS's have
     with mock_aws():

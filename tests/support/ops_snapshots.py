@@ -77,7 +77,7 @@ class Snapshot:
         return len(self.lines) - len(self.invalid)
 
 
-def snapshot(directory: Path, accounts: int = 40, name: str = "snapshot.jsonl", bad_lines: bool = True) -> Snapshot:
+def snapshot(directory: Path, accounts: int = 16, name: str = "snapshot.jsonl", bad_lines: bool = True) -> Snapshot:
     """Customers, `accounts` accounts at version 1, three tokens (one revoked) and (unless told
     otherwise) four bad lines spread through the file."""
     result = Snapshot(directory / name, [], account_count=accounts)
@@ -93,9 +93,16 @@ def snapshot(directory: Path, accounts: int = 40, name: str = "snapshot.jsonl", 
     bad = {
         accounts // 4: ("{not json", "not JSON"),
         accounts // 2: (account_line(10_000, number="12345"), "detail.account.number"),
-        3 * accounts // 4: (line_of("account-deleted", version=2, accountId=account_id(1))
-                            .replace("MvnoAccountDeleted", "MvnoAccountPatched"), "detail-type"),
-        accounts - 1: (line_of("customer-upserted", version=-3, customer={"_id": "C1"}), "detail.customer._id, detail.version"),
+        3 * accounts // 4: (
+            line_of("account-deleted", version=2, accountId=account_id(1)).replace(
+                "MvnoAccountDeleted", "MvnoAccountPatched"
+            ),
+            "detail-type",
+        ),
+        accounts - 1: (
+            line_of("customer-upserted", version=-3, customer={"_id": "C1"}),
+            "detail.customer._id, detail.version",
+        ),
     }
     for index in range(accounts):
         if bad_lines and index in bad:
