@@ -106,23 +106,33 @@ def _clients(service: str) -> Any:
 
 
 @pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
-def pipeline(
-    request: pytest.FixtureRequest, aws_environment: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Pipeline]:
-    """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness)."""
+def pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness,
+    for what the tool itself reads and writes)."""
+    yield from _pipeline(request, monkeypatch, request.param)
+
+
+@pytest.fixture
+def moto_pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The pipeline on moto only: for jobs whose DynamoDB writes are Sync's own (tested on both)."""
+    yield from _pipeline(request, monkeypatch, "moto")
+
+
+def _pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, backend: str) -> Iterator[Pipeline]:
+    request.getfixturevalue("aws_environment")
     fix_eventbridge_envelope()  # as make run does: moto's events lack `account`, which AWS's have
     with mock_aws():
-        if request.param == "dynalite":
+        if backend == "dynalite":
             monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", request.getfixturevalue("dynalite_endpoint"))
         deployment = deploy(_clients, REGION)
         monkeypatch.setenv("TABLE_NAME", deployment.table_name)
         settings_from_environment.cache_clear()
         dynamodb_client.cache_clear()
-        read_model = TableFixture(_clients("dynamodb"), deployment.table_name, request.param)
+        read_model = TableFixture(_clients("dynamodb"), deployment.table_name, backend)
         try:
             yield Pipeline(deployment, read_model, _clients("sqs"), _clients("events"))
         finally:
-            if request.param == "dynalite":
+            if backend == "dynalite":
                 read_model.client.delete_table(TableName=deployment.table_name)
             settings_from_environment.cache_clear()
             dynamodb_client.cache_clear()
