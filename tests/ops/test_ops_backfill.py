@@ -162,7 +162,7 @@ def test_given_newer_live_events_when_an_older_snapshot_is_backfilled_then_the_n
     path = tmp_path / "snapshot.jsonl"
     path.write_text(f"{account_line(0)}\n{account_line(1)}\n", encoding="utf-8")
     live_update = account_line(0, version=2, state="BLOCKED")
-    publish(pipeline, live_update)
+    pipeline.publish(live_update)
     pipeline.deliver_to_sync()
 
     # When the backfill runs, and account 1 is deleted live (another Sync instance applies it)
@@ -184,19 +184,3 @@ def test_given_newer_live_events_when_an_older_snapshot_is_backfilled_then_the_n
     )
     if via == "direct":
         assert summary(result.stdout)["stale"] == 1
-
-
-def publish(pipeline: Pipeline, line: str) -> None:
-    """A live change: put on the bus by the system of record, routed by the rule to the Sync queue."""
-    event = json.loads(line)
-    response = pipeline.events.put_events(
-        Entries=[
-            {
-                "Source": "telecomx.mvno",
-                "DetailType": event["detail-type"],
-                "Detail": json.dumps(event["detail"]),
-                "EventBusName": pipeline.bus_name,
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0

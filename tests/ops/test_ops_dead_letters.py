@@ -4,8 +4,6 @@ they are made in AWS, by the Sync handler failing a message until the redrive po
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,11 +11,10 @@ import pytest
 
 from get_account.handler import lambda_handler as get_account
 from mvno_ops.runtime import Runtime
-from mvno_shared.aws_clients import dynamodb_client
 from support.api_events import api_event
 from support.lambda_context import FakeLambdaContext
 from support.ops_faults import FailAfter
-from support.ops_pipeline import Pipeline, moto_pipeline, run_ops
+from support.ops_pipeline import Pipeline, moto_pipeline, run_ops, sync_refused_by_dynamodb
 from support.ops_snapshots import account_id, account_line, number
 from support.read_model_seed import issue_token
 
@@ -25,32 +22,6 @@ __all__ = ["moto_pipeline"]
 
 BROKEN_ACCOUNT = 7
 HELD_BACK_ACCOUNT = 8
-
-
-@contextmanager
-def sync_refused_by_dynamodb() -> Iterator[None]:
-    """The Sync function's PutItem answered AccessDenied (a permission missing, since fixed)."""
-    fault = FailAfter("dynamodb.PutItem", 0, "AccessDeniedException")
-    events = dynamodb_client().meta.events
-    fault.install(events)
-    try:
-        yield
-    finally:
-        events.unregister(fault.event, fault.answer)
-
-
-def publish(pipeline: Pipeline, line: str) -> str:
-    event = json.loads(line)
-    entry = {
-        "Source": "telecomx.mvno",
-        "DetailType": event["detail-type"],
-        "Detail": json.dumps(event["detail"]),
-        "EventBusName": pipeline.bus_name,
-    }
-    response = pipeline.events.put_events(Entries=[entry])
-    assert response["FailedEntryCount"] == 0
-    event_id: str = response["Entries"][0]["EventId"]
-    return event_id
 
 
 @pytest.fixture
@@ -63,10 +34,10 @@ def pipeline(moto_pipeline: Pipeline) -> Pipeline:
 def dead_letters(pipeline: Pipeline) -> dict[str, str]:
     """Two dead letters: an account whose number is invalid, and a valid account that Sync could
     not write (AccessDenied) until maxReceiveCount moved it. Their event ids by kind."""
-    invalid = publish(pipeline, account_line(BROKEN_ACCOUNT, number="0045"))
+    invalid = pipeline.publish(account_line(BROKEN_ACCOUNT, number="0045"))
     pipeline.deliver_to_sync()
     with sync_refused_by_dynamodb():
-        transient = publish(pipeline, account_line(HELD_BACK_ACCOUNT))
+        transient = pipeline.publish(account_line(HELD_BACK_ACCOUNT))
         pipeline.deliver_to_sync()
     assert pipeline.dead_letter_count() == 2
     return {"invalid": invalid, "transient": transient}

@@ -4,7 +4,9 @@ dynalite when asked), and the tool driven through its CLI entry point as a user 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
 from support.lambda_context import FakeLambdaContext
 from support.log_capture import leaks
+from support.ops_faults import FailAfter
 
 REGION = "eu-west-1"
 
@@ -57,6 +60,21 @@ class Pipeline:
             *("--bus", self.bus_name),
             *("--archive", "mvno-events-archive"),
         ]
+
+    def publish(self, line: str) -> str:
+        """A live change, as the system of record puts it on the bus (the rule routes it to the Sync
+        queue, the archive keeps it): a snapshot line's event. Returns its event id."""
+        event = json.loads(line)
+        entry = {
+            "Source": "telecomx.mvno",
+            "DetailType": event["detail-type"],
+            "Detail": json.dumps(event["detail"]),
+            "EventBusName": self.bus_name,
+        }
+        response = self.events.put_events(Entries=[entry])
+        assert response["FailedEntryCount"] == 0
+        event_id: str = response["Entries"][0]["EventId"]
+        return event_id
 
     def items(self) -> dict[str, dict[str, Any]]:
         return {item["pk"]["S"]: item for item in self.read_model.all_items()}
@@ -136,6 +154,18 @@ def _pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, b
                 read_model.client.delete_table(TableName=deployment.table_name)
             settings_from_environment.cache_clear()
             dynamodb_client.cache_clear()
+
+
+@contextmanager
+def sync_refused_by_dynamodb() -> Iterator[None]:
+    """The Sync function's PutItem refused with AccessDenied (a permission missing, since fixed)."""
+    fault = FailAfter("dynamodb.PutItem", 0, "AccessDeniedException")
+    events = dynamodb_client().meta.events
+    fault.install(events)
+    try:
+        yield
+    finally:
+        events.unregister(fault.event, fault.answer)
 
 
 def run_ops(*arguments: str, runtime: Runtime | None = None) -> Result:
