@@ -43,7 +43,9 @@ class Backfill:
         state: BackfillState,
         state_file: Path | None,
         monotonic: Callable[[], float],
+        pace: Callable[[int], None] | None = None,  # called before each batch with its size (Backlog)
     ) -> None:
+        self._pace = pace
         self._checker = checker
         self._deliver = deliver
         self._workers = workers
@@ -95,6 +97,8 @@ class Backfill:
 
     def _submit(self, pool: ThreadPoolExecutor, batch: list[ValidLine]) -> None:
         assert self._deliver is not None
+        if self._pace is not None:
+            self._pace(len(batch))
         self._in_flight.add(pool.submit(self._deliver, batch))
         # Bounded: reading the snapshot never runs far ahead of what the target takes.
         while len(self._in_flight) >= 2 * self._workers:

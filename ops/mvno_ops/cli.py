@@ -20,14 +20,15 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from mvno_ops.backfill import Backfill, BackfillReport, describe_error
+from mvno_ops.backfill import Backfill, BackfillReport, Deliver, describe_error
 from mvno_ops.dead_letters import DeadLetter, DeadLetterQueue, choose, dead_letter, describe_age
+from mvno_ops.generate import generate
 from mvno_ops.ledger import BackfillState, StateError, snapshot_fingerprint
 from mvno_ops.progress import progress_line
 from mvno_ops.reconcile import REPAIRABLE, Drift, Reconcile, ReconcileReport
 from mvno_ops.replay import MomentError, Replay, parse_moment
 from mvno_ops.runtime import Runtime
-from mvno_ops.sender import DirectApplier, QueueSender
+from mvno_ops.sender import Backlog, DirectApplier, QueueSender
 from mvno_ops.snapshot import Envelope, LineChecker
 from mvno_ops.sync_code import applier
 from mvno_ops.table import TableReader
@@ -150,6 +151,15 @@ def backfill(
         Path | None, typer.Option(help="Where progress is recorded for --resume (default: SNAPSHOT.backfill-state).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every line; send nothing.")] = False,
+    max_backlog: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="--via queue: wait while the Sync queue holds N messages or more, so that live events never "
+            "queue long behind the backfill (0: no limit).",
+        ),
+    ] = 1000,
     tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
     json_output: JsonOption = False,
     stack: StackOption = None,
@@ -184,9 +194,12 @@ def backfill(
             state.check_matches(snapshot, identity, mode)
         else:
             state = BackfillState(str(snapshot.resolve()), snapshot_fingerprint(snapshot), identity, mode)
-        deliver = None
+        deliver: Deliver | None = None
+        pace = None
         if target and chosen is Via.queue:
             deliver = QueueSender(target.client("sqs"), target.queue_url, runtime.sleep)
+            if max_backlog:
+                pace = Backlog(target.client("sqs"), target.queue_url, max_backlog, runtime.sleep).before_sending
         elif target:
             deliver = DirectApplier(applier(target.client("dynamodb"), target.table_name, retention), runtime.now)
         job = Backfill(
@@ -196,6 +209,7 @@ def backfill(
             state,
             None if dry_run else state_path,
             runtime.monotonic,
+            None if dry_run else pace,
         )
         with progress_line("backfill", snapshot.stat().st_size, runtime.terminal(), runtime.monotonic) as progress:
             report = job.run(snapshot, progress)
@@ -617,3 +631,25 @@ def replay(
         reason = f": {result.reason}" if result.reason else ""
         _stdout().print(f"replay {result.name} of {start.isoformat()} to {end.isoformat()}: {result.state}{reason}")
     raise typer.Exit(0 if result.state == "COMPLETED" else FOUND_SOMETHING)
+
+
+snapshots = typer.Typer(help="Snapshots for trials and measurements.", no_args_is_help=True)
+app.add_typer(snapshots, name="snapshot")
+
+
+@snapshots.command("generate")
+def snapshot_generate(
+    out: Annotated[Path, typer.Argument(dir_okay=False, writable=True, metavar="OUT", help="The file to write.")],
+    accounts: Annotated[int, typer.Option(min=1, metavar="N", help="How many accounts.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same snapshot.")] = 1,
+) -> None:
+    """Write a made-up snapshot: a reseller tree, customers (10 accounts each), accounts modelled on
+    the spec's example account with fresh PIN/PUK codes, and one ADMIN token, for trials of backfill
+    and reconcile and for measuring them. Never for a real system.
+
+    Example: mvno-ops snapshot generate /tmp/accounts.jsonl --accounts 10000
+    """
+    generated = generate(out, accounts, seed)
+    out_console = _stdout()
+    out_console.print(f"{out}: {generated.lines} lines, {generated.accounts} accounts")
+    out_console.print(f"a token granting ADMIN on them (trials only): {generated.admin_token}")

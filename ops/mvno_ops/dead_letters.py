@@ -58,6 +58,10 @@ def _moment(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "unknown"
+
+
 def dead_letter(message: dict[str, Any], now: datetime, tombstone_retention: timedelta) -> DeadLetter:
     body = message["Body"]
     try:
@@ -82,8 +86,8 @@ def dead_letter(message: dict[str, Any], now: datetime, tombstone_retention: tim
         message_id=message["MessageId"],
         receipt_handle=message["ReceiptHandle"],
         body=body,
-        event_id=event.get("id") if isinstance(event.get("id"), str) else "unknown",
-        detail_type=event.get("detail-type") if isinstance(event.get("detail-type"), str) else "unknown",
+        event_id=_text(event.get("id")),
+        detail_type=_text(event.get("detail-type")),
         age=now - born,
         receives=max(int(attributes.get("ApproximateReceiveCount", "1")) - 1, 0),
         verdict=verdict,

@@ -93,6 +93,38 @@ class QueueSender:
         return results
 
 
+class Backlog:
+    """Keeps the Sync queue's backlog under a bound while a backfill sends: live events wait behind
+    the backfill's messages no longer than the bound takes Sync to apply, and an emulator's queue
+    stays small. Asks SQS only when what it last saw plus what was sent since reaches the bound."""
+
+    def __init__(self, sqs: Any, queue_url: str, limit: int, sleep: Callable[[float], None], poll_seconds: float = 1.0):
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._limit = limit
+        self._sleep = sleep
+        self._poll_seconds = poll_seconds
+        self._estimate = 0
+        self.waited = 0  # how many times the backfill waited for Sync
+
+    def before_sending(self, messages: int) -> None:
+        # An empty queue takes any batch, even one bigger than the bound.
+        while self._estimate and self._estimate + messages > self._limit:
+            self._estimate = self._depth()
+            if not self._estimate or self._estimate + messages <= self._limit:
+                break
+            self.waited += 1
+            self._sleep(self._poll_seconds)
+        self._estimate += messages
+
+    def _depth(self) -> int:
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
 class DirectApplier:
     """Applies batches in this process, through Sync's service and store (Sync's version rules)."""
 

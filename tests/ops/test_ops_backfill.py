@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mvno_local.template import create_table
+from mvno_ops.runtime import Runtime
 from mvno_shared import schema
 from support.event_files import change_event
 from support.ops_faults import FailAfter
@@ -184,3 +185,39 @@ def test_given_newer_live_events_when_an_older_snapshot_is_backfilled_then_the_n
     )
     if via == "direct":
         assert summary(result.stdout)["stale"] == 1
+
+
+def test_given_a_backlog_bound_when_backfilled_via_queue_then_the_queue_never_holds_more_and_all_arrive(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    # Given a Sync that applies what is queued whenever the backfill waits for it
+    given = snapshot(tmp_path, bad_lines=False)
+    depths: list[int] = []
+
+    def sync_works_meanwhile(seconds: float) -> None:
+        depths.append(pipeline.queued_count())
+        pipeline.deliver_to_sync()
+
+    runtime = Runtime(terminal=lambda: False, sleep=sync_works_meanwhile)
+
+    # When
+    result = run_ops(
+        "backfill",
+        str(given.path),
+        "--via",
+        "queue",
+        "--senders",
+        "1",
+        "--max-backlog",
+        "10",
+        *pipeline.target(),
+        runtime=runtime,
+    )
+    pipeline.deliver_to_sync()
+
+    # Then: it waited for Sync, never found more than the bound plus the batches in flight, and
+    # every line arrived
+    assert result.exit_code == 0, result.output
+    assert depths
+    assert max(depths) <= 10 + 2 * 10
+    assert len(pipeline.items()) == given.valid_count - 1

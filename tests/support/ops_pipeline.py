@@ -12,9 +12,8 @@ from typing import Any
 
 import boto3
 import pytest
-from click.testing import Result
 from moto import mock_aws
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from account_sync.handler import lambda_handler as sync_handler
 from conftest import TableFixture

@@ -12,7 +12,8 @@ from typing import Any
 
 from support.event_files import change_event
 from support.log_capture import forbid
-from support.read_model_seed import account_document, token_hash
+from mvno_shared.schema import token_hash
+from support.read_model_seed import account_document
 
 RESELLER = "0000000000000000000000f1"
 CUSTOMERS = ("0000000000000000000000c1", "0000000000000000000000c2")
