@@ -35,6 +35,7 @@ def _template_account() -> dict[str, Any]:
 
 
 def _hex_id(kind: int, index: int) -> str:
+    """24 hex digits, a prefix per kind of record: clear of make run's demo ids (c0ffee..., acc000...)."""
     return f"{kind:04x}{index:020x}"
 
 
@@ -46,22 +47,22 @@ def snapshot_lines(accounts: int, seed: int) -> Iterator[str]:
     chooser = random.Random(seed)  # noqa: S311 - made-up data, not secrets
     customers = max(1, -(-accounts // ACCOUNTS_PER_CUSTOMER))
     resellers = max(1, -(-customers // CUSTOMERS_PER_RESELLER))
-    top = _hex_id(0xF000, 0)
+    top = _hex_id(0xC0F0, 0)
     yield _line("CustomerUpserted", {"version": 1, "customer": {"_id": top, "parentReseller": None, "name": "Top"}})
     for reseller in range(resellers):
-        customer = {"_id": _hex_id(0xF001, reseller), "parentReseller": top, "name": f"Reseller {reseller}"}
+        customer = {"_id": _hex_id(0xC0F1, reseller), "parentReseller": top, "name": f"Reseller {reseller}"}
         yield _line("CustomerUpserted", {"version": 1, "customer": customer})
     for index in range(customers):
-        parent = _hex_id(0xF001, index % resellers)
-        customer = {"_id": _hex_id(0xC000, index), "parentReseller": parent, "name": f"Customer {index}"}
+        parent = _hex_id(0xC0F1, index % resellers)
+        customer = {"_id": _hex_id(0xC001, index), "parentReseller": parent, "name": f"Customer {index}"}
         yield _line("CustomerUpserted", {"version": 1, "customer": customer})
     yield _line("TokenIssued", _admin_grant(seed, top))
     template = _template_account()
     for index in range(accounts):
         account = copy.deepcopy(template)
         account.update(
-            _id=_hex_id(0xACC0, index),
-            customer=_hex_id(0xC000, index % customers),
+            _id=_hex_id(0xACC1, index),
+            customer=_hex_id(0xC001, index % customers),
             number=f"+45{20_000_000 + index:08d}",
         )
         account["smartWatch"]["number"] = f"+45{60_000_000 + index:08d}"
@@ -86,7 +87,7 @@ def _admin_grant(seed: int, customer: str) -> dict[str, Any]:
     return {
         "version": 1,
         "tokenHash": hashlib.sha256(admin_token(seed).encode()).hexdigest(),
-        "employee": _hex_id(0xE000, 0),
+        "employee": _hex_id(0xE001, 0),
         "customer": customer,
         "accessLevel": "ADMIN",
         "expiresAt": None,
