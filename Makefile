@@ -48,10 +48,11 @@ e2e: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest $(E2E_TESTS)
 
 ## run: the whole service on an embedded AWS emulator (see README)
-# Only local/ on the path: each function runs in its own process with its code and layers (template.yaml).
+# Only local/ and the shared layer (the read model's schema: how demo tokens are hashed) on the path:
+# each function runs in its own process with its code and layers (template.yaml).
 # A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
-	@PYTHONPATH=local exec $(PY) -m mvno_local
+	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
 
 ## bench: the read path against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and

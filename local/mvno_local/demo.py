@@ -6,7 +6,6 @@ object for readability); they hold only sha256 hashes of the tokens. The raw tok
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -17,6 +16,7 @@ from typing import Any
 from mvno_local.errors import StartupError, StopRequested
 from mvno_local.paths import REPO_ROOT
 from mvno_local.sqs_poller import DeliveryTracker
+from mvno_shared.schema import token_hash
 
 DEMO_EVENTS_DIR = REPO_ROOT / "events" / "demo"
 DEMO_TIMEOUT_SECONDS = 60.0
@@ -32,10 +32,6 @@ DEMO_TOKENS: dict[str, str] = {
     "RESELLER_ADMIN": "demo-reseller-admin",
     "ADMIN": "demo-admin",
 }
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def demo_events(directory: Path = DEMO_EVENTS_DIR) -> list[dict[str, Any]]:

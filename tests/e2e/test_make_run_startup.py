@@ -18,6 +18,7 @@ from mvno_local.paths import REPO_ROOT
 from support import readme
 from support.dynalite import free_port
 from support.make_run import (
+    MAKE_RUN_PYTHONPATH,
     START_SECONDS,
     STOP_SECONDS,
     RunningService,
@@ -131,7 +132,7 @@ def test_given_a_python_without_the_packages_when_make_run_starts_then_it_says_s
     result = subprocess.run(
         [sys.executable, "-S", "-m", "mvno_local"],
         cwd=REPO_ROOT,
-        env={**environment, "PYTHONPATH": "local"},
+        env={**environment, "PYTHONPATH": MAKE_RUN_PYTHONPATH},
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,5 +1,5 @@
 """`make run` as a subprocess for the end-to-end tests: started on free ports with the entry point
-`make run` uses (`python -m mvno_local`, PYTHONPATH=local), read over real HTTP and boto3, stopped
+`make run` uses (`python -m mvno_local`, PYTHONPATH=local:layers/shared), read over real HTTP and boto3, stopped
 with Ctrl-C. Every wait has a deadline, and every process started here is stopped."""
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ STOP_SECONDS = 20.0  # Ctrl-C during start-up: stopped in a second or two, well 
 DLQ_SECONDS = 40.0
 # What the shared service runs with, so that a rejected event reaches the DLQ in seconds.
 FAST_DLQ = {"LOCAL_SQS_VISIBILITY_TIMEOUT": "1", "LOCAL_SQS_MAX_RECEIVE_COUNT": "2"}
+# As the Makefile's `run` target sets it.
+MAKE_RUN_PYTHONPATH = os.pathsep.join(["local", "layers/shared"])
 _KEPT_OUT = {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "PYTHONPATH"}
 T = TypeVar("T")
 
@@ -122,7 +124,7 @@ class RunningService:
 
 def start(log: Path, api_port: int, aws_port: int, **variables: str) -> RunningService:
     environment = {key: value for key, value in os.environ.items() if key not in _KEPT_OUT}
-    environment.update(PYTHONPATH="local", PORT=str(api_port), AWS_PORT=str(aws_port), **variables)
+    environment.update(PYTHONPATH=MAKE_RUN_PYTHONPATH, PORT=str(api_port), AWS_PORT=str(aws_port), **variables)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "mvno_local"],
