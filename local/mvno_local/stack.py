@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mvno_local.api_definition import DefinitionError, defined_routes
 from mvno_local.config import StartupError
 from mvno_local.template import TEMPLATE_PATH, create_table, load_template
 
@@ -338,6 +339,16 @@ def _functions(
         for logical_id, properties in _resources_of_type(template, _LAYER)
     }
     queue_by_arn = {queue.arn: queue for queue in queues.values()}
+    try:  # the routes of the APIs' included OpenAPI definitions, as API Gateway imports them
+        defined = list(defined_routes(template, REPO_ROOT))
+    except (DefinitionError, OSError) as error:
+        raise TemplateError(f"template.yaml: HttpApi definition: {error}") from None
+    function_ids = {logical_id for logical_id, _ in _resources_of_type(template, _FUNCTION)}
+    for route in defined:
+        if route.function not in function_ids:
+            raise TemplateError(
+                f"template.yaml: {route.api} routes {route.method} {route.path} to {route.function}, not a function"
+            )
     functions = []
     for logical_id, own_properties in _resources_of_type(template, _FUNCTION):
         properties = _merged_function_properties(template, own_properties)
@@ -371,6 +382,7 @@ def _functions(
                 )
             elif event.get("Type") == "HttpApi":
                 routes.append(HttpRoute(event_properties.get("Method", "ANY").upper(), event_properties["Path"]))
+        routes += [HttpRoute(route.method, route.path) for route in defined if route.function == logical_id]
         functions.append(
             FunctionDefinition(
                 logical_id=logical_id,
