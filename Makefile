@@ -33,10 +33,11 @@ unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 ## run: the whole service on an embedded AWS emulator (see README)
-# Only local/ on the path: each function runs in its own process with its code and layers (template.yaml).
+# Only local/ and the shared layer (the read model's schema: how demo tokens are hashed) on the path:
+# each function runs in its own process with its code and layers (template.yaml).
 # A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
-	@PYTHONPATH=local exec $(PY) -m mvno_local
+	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
 
 ## openapi: docs/openapi.apigateway.yaml, the contract's routes as API Gateway imports them
 # API Gateway takes OpenAPI 3.0 only; template.yaml includes this form of docs/openapi.yaml (3.1).

@@ -10,7 +10,6 @@ import json
 import resource
 import sys
 import time
-from types import SimpleNamespace
 from typing import Any
 
 started = 0.0
@@ -18,15 +17,9 @@ WARM_REQUESTS = 3000
 
 
 def _context() -> Any:
-    return SimpleNamespace(
-        function_name="bench",
-        function_version="$LATEST",
-        memory_limit_in_mb=512,
-        invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:bench",
-        aws_request_id="bench-request",
-        log_group_name="/aws/lambda/bench",
-        log_stream_name="bench",
-    )
+    from support.lambda_context import FakeLambdaContext
+
+    return FakeLambdaContext(function_name="bench", aws_request_id="bench-request")
 
 
 def _peak_rss_kib() -> int:
