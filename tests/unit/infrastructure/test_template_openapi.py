@@ -8,7 +8,8 @@ import re
 
 import gateway_openapi
 from mvno_local.api_definition import defined_routes, integrated_function
-from unit.infrastructure.template_facts import REPOSITORY, logical_ids_of_type, properties, template
+from mvno_local.paths import REPO_ROOT as REPOSITORY
+from mvno_local.template import logical_ids_of_type, properties, template
 
 API = "HttpApi"
 FUNCTION = "AWS::Serverless::Function"
