@@ -46,8 +46,13 @@ def secrets_never_logged_in_the_run() -> Iterator[None]:
 
 
 def _clear_process_caches() -> None:
+    # Imported here: importing the Sync function's modules before pytest_configure ran would
+    # create Powertools objects with the wrong settings (see secrets_never_logged_in_the_run).
+    from account_sync.wiring import sync_dynamodb_client
+
     settings_from_environment.cache_clear()
     dynamodb_client.cache_clear()
+    sync_dynamodb_client.cache_clear()
 
 
 @pytest.fixture(autouse=True)
