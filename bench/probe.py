@@ -10,7 +10,6 @@ import json
 import resource
 import sys
 import time
-from types import SimpleNamespace
 from typing import Any
 
 started = 0.0
@@ -18,17 +17,9 @@ WARM_REQUESTS = 3000
 
 
 def _context() -> Any:
-    return SimpleNamespace(
-        function_name="bench",
-        function_version="$LATEST",
-        memory_limit_in_mb=512,
-        invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:bench",
-        aws_request_id="bench-request",
-        log_group_name="/aws/lambda/bench",
-        log_stream_name="bench",
-        # Sync budgets its batch from the time left: a fresh invocation of its 60 s Timeout.
-        get_remaining_time_in_millis=lambda: 60_000,
-    )
+    from support.lambda_context import FakeLambdaContext
+
+    return FakeLambdaContext(function_name="bench", aws_request_id="bench-request")
 
 
 def _peak_rss_kib() -> int:
@@ -124,9 +115,13 @@ def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
 def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Per-record cost of the Sync handler on a 10-event batch, and of one bare PutItem."""
     from account_sync.handler import lambda_handler
+    from account_sync.wiring import sync_dynamodb_client
+    from support.lambda_context import sync_lambda_context
 
     stub, floor_client = _stub_both_clients(fixtures)
-    context = _context()
+    stub.install(sync_dynamodb_client())  # Sync writes with its own client (its own timeouts)
+    # A fresh Sync invocation: the batch budgets its records from the time left (its Timeout).
+    context = sync_lambda_context()
     batch = fixtures["sync_batch"]
     records = len(batch["Records"])
     item = fixtures["items"][0]

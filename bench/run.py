@@ -6,7 +6,6 @@ is measured is our code plus the SDK's serialisation, signing and parsing, not a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -56,7 +55,7 @@ def _stored_items() -> list[dict[str, Any]]:
         change_event("customer-upserted", version=1, customer={"_id": account["customer"], "parentReseller": None}),
         change_event(
             "token-issued",
-            tokenHash=hashlib.sha256(BENCH_TOKEN.encode()).hexdigest(),
+            tokenHash=schema.token_hash(BENCH_TOKEN),
             customer=account["customer"].lower(),
             accessLevel="OWNER",
             expiresAt="2099-01-01T00:00:00Z",

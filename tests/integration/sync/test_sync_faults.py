@@ -10,7 +10,7 @@ import pytest
 
 from account_sync.handler import lambda_handler
 from account_sync.wiring import ANSWER_MARGIN_MS, READ_TIMEOUT_S, TOTAL_MAX_ATTEMPTS, sync_dynamodb_client
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 from support.dynamodb_faults import DynamoDBFaults
 from support.event_files import change_event, sqs_event
@@ -23,7 +23,7 @@ def customer_batch() -> dict[str, Any]:
     return sqs_event(*[change_event("customer-upserted", customer={"_id": id_}) for id_ in CUSTOMER_IDS])
 
 
-def stored(read_model: ReadModel) -> list[int]:
+def stored(read_model: TableFixture) -> list[int]:
     """Indexes of the batch's customers the table holds."""
     return [index for index, id_ in enumerate(CUSTOMER_IDS) if read_model.item(schema.customer_key(id_)) is not None]
 
@@ -38,7 +38,7 @@ def failed_ids(response: dict[str, Any]) -> list[str]:
     ids=["whole timeout left", "15 s already used"],
 )
 def test_given_dynamodb_stops_answering_mid_batch_when_synced_then_it_answers_in_time_reporting_exactly_the_unapplied(
-    read_model: ReadModel,
+    read_model: TableFixture,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     time_used_before_ms: int,
@@ -72,7 +72,7 @@ def test_given_dynamodb_stops_answering_mid_batch_when_synced_then_it_answers_in
 
 @pytest.mark.parametrize("operation", ["PutItem", "GetItem"])
 def test_given_an_unreadable_answer_on_each_store_call_when_synced_then_the_record_is_left_for_redelivery(
-    read_model: ReadModel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, operation: str
+    read_model: TableFixture, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, operation: str
 ) -> None:
     # Given a stored customer at version 2, and a DynamoDB whose answers to `operation` arrive cut
     # short (a refused write reads the stored version with GetItem, as on emulators)
@@ -96,7 +96,7 @@ def test_given_an_unreadable_answer_on_each_store_call_when_synced_then_the_reco
 
 
 def test_given_an_unreadable_answer_when_the_record_is_redelivered_then_it_ends_applied_once(
-    read_model: ReadModel, monkeypatch: pytest.MonkeyPatch
+    read_model: TableFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a write whose answer was lost after DynamoDB made it
     faults = DynamoDBFaults(sync_dynamodb_client(), FakeClock(), READ_TIMEOUT_S, garbled={"PutItem"})

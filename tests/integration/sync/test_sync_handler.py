@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, cast
 
@@ -11,10 +10,10 @@ from botocore.exceptions import ClientError
 
 from account_sync.handler import lambda_handler
 from account_sync.wiring import sync_dynamodb_client
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 from mvno_shared.levels import level_rank
-from mvno_shared.views import compose_view
+from mvno_shared.views import View, compose_view
 from support.event_files import change_event, load_event, sqs_event
 from support.golden import golden_text, spec_example_account
 from support.lambda_context import sync_lambda_context
@@ -38,7 +37,7 @@ def account_upsert(version: int, **account_fields: Any) -> dict[str, Any]:
     return change_event("account-upserted", version=version, account={**SPEC_ACCOUNT, **account_fields})
 
 
-def find_by_number(read_model: ReadModel, number: str) -> list[dict[str, Any]]:
+def find_by_number(read_model: TableFixture, number: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = read_model.client.query(
         TableName=read_model.table_name,
         IndexName="by-number",
@@ -56,12 +55,12 @@ def find_by_number(read_model: ReadModel, number: str) -> list[dict[str, Any]]:
         ("account-deleted", schema.account_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
         ("customer-upserted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_CUSTOMER),
         ("customer-deleted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
-        ("token-issued", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
-        ("token-revoked", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
+        ("token-issued", schema.token_key(schema.token_hash("spec-example-admin-token")), schema.KIND_TOKEN),
+        ("token-revoked", schema.token_key(schema.token_hash("spec-example-admin-token")), schema.KIND_TOKEN),
     ],
 )
 def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored(
-    read_model: ReadModel, event_file: str, key: str, kind: str
+    read_model: TableFixture, event_file: str, key: str, kind: str
 ) -> None:
     # Given
     event = load_event(f"sync/{event_file}.json")
@@ -76,7 +75,7 @@ def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored
     assert stored[schema.KIND] == {"S": kind}
 
 
-def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: ReadModel) -> None:
+def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: TableFixture) -> None:
     # Given the mixed batch applied once
     batch = load_event("sync/mixed-batch.json")
     first = failed_message_ids(lambda_handler(batch, sync_lambda_context()))
@@ -92,7 +91,7 @@ def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: ReadMo
     assert len(state_after_first) == 3
 
 
-def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_deleted(read_model: ReadModel) -> None:
+def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_deleted(read_model: TableFixture) -> None:
     # Given
     assert handle(account_upsert(1), change_event("account-deleted", version=3)) == []
 
@@ -109,7 +108,7 @@ def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_dele
 
 
 def test_given_account_when_moved_and_renumbered_then_customer_and_number_index_follow_at_once(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # Given
     assert handle(account_upsert(1)) == []
@@ -128,7 +127,7 @@ def test_given_account_when_moved_and_renumbered_then_customer_and_number_index_
     ]
 
 
-def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model: ReadModel) -> None:
+def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model: TableFixture) -> None:
     # Given
     assert handle(change_event("token-issued"), change_event("token-revoked")) == []
 
@@ -144,7 +143,7 @@ def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model:
     }
 
 
-def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_model: ReadModel) -> None:
+def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_model: TableFixture) -> None:
     # When
     assert handle(change_event("token-issued")) == []
 
@@ -160,7 +159,7 @@ def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_mod
 
 
 def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_admin_view(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # When
     assert handle(account_upsert(1)) == []
@@ -174,7 +173,7 @@ def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_
     )
 
     def view(level: str) -> str:
-        return compose_view(customer_view, reseller_extra, admin_extra, level_rank(level) or 0)
+        return compose_view(customer_view, reseller_extra, admin_extra, View.for_rank(level_rank(level)))
 
     admin_view = view("ADMIN")
     golden = golden_text("spec_example_admin_view.json")
@@ -186,7 +185,7 @@ def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_
     assert reseller == {key: value for key, value in json.loads(golden).items() if key not in restricted - {"notes"}}
 
 
-def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(read_model: ReadModel) -> None:
+def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(read_model: TableFixture) -> None:
     # Given DynamoDB throttles the write of one customer record
     throttled_key = schema.customer_key("cccccccccccccccccccccccc")
 
@@ -216,10 +215,10 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
 
 
 def test_given_token_that_never_expires_when_synced_then_it_is_stored_without_purge_time(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # Given a "never" expiry and a hash in upper case
-    token_hash = hashlib.sha256(b"never-expiring").hexdigest()
+    token_hash = schema.token_hash("never-expiring")
     change = change_event("token-issued", tokenHash=token_hash.upper(), expiresAt="9999-12-31T23:59:59Z")
 
     # When
@@ -232,7 +231,7 @@ def test_given_token_that_never_expires_when_synced_then_it_is_stored_without_pu
     assert schema.PURGE_AT_ATTR not in stored
 
 
-def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(read_model: ReadModel) -> None:
+def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(read_model: TableFixture) -> None:
     change = {**change_event("customer-upserted"), "time": "2026-11-27T10:00:00"}
     assert handle(change) == []
     assert read_model.item(schema.customer_key(SPEC_ACCOUNT_ID)) is not None
@@ -245,7 +244,7 @@ VIEWER_V2 = {"version": 2, "accessLevel": "VIEWER"}
 @pytest.mark.parametrize("one_batch", [False, True], ids=["one batch each", "both in one batch"])
 @pytest.mark.parametrize("order", [(ADMIN_V1, VIEWER_V2), (VIEWER_V2, ADMIN_V1)], ids=["in order", "reversed"])
 def test_given_two_versioned_grants_of_one_token_when_synced_in_either_order_then_the_newer_one_holds(
-    read_model: ReadModel, order: tuple[dict[str, Any], dict[str, Any]], one_batch: bool
+    read_model: TableFixture, order: tuple[dict[str, Any], dict[str, Any]], one_batch: bool
 ) -> None:
     # Given an ADMIN grant at version 1 and a VIEWER grant at version 2 of the same token
     grants = [change_event("token-issued", **grant) for grant in order]
@@ -265,7 +264,7 @@ def test_given_two_versioned_grants_of_one_token_when_synced_in_either_order_the
 
 
 def test_given_a_grant_when_delivered_again_or_late_then_it_is_counted_duplicate_or_stale(
-    read_model: ReadModel, capsys: pytest.CaptureFixture[str]
+    read_model: TableFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given
     assert handle(change_event("token-issued", version=5)) == []
@@ -280,7 +279,7 @@ def test_given_a_grant_when_delivered_again_or_late_then_it_is_counted_duplicate
     assert "ChangesApplied" not in emf
 
 
-def test_given_revoked_token_when_a_newer_grant_arrives_then_it_stays_revoked(read_model: ReadModel) -> None:
+def test_given_revoked_token_when_a_newer_grant_arrives_then_it_stays_revoked(read_model: TableFixture) -> None:
     # Given
     assert handle(change_event("token-issued", version=1), change_event("token-revoked")) == []
 
@@ -297,7 +296,7 @@ def test_given_revoked_token_when_a_newer_grant_arrives_then_it_stays_revoked(re
 
 
 def test_given_a_token_stored_before_grants_had_versions_when_a_versioned_grant_arrives_then_it_replaces_it(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # Given a token record written without a version (before this rule)
     token_hash = change_event("token-issued")["detail"]["tokenHash"]

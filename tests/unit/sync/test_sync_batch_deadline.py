@@ -18,7 +18,7 @@ from account_sync.sync_service import SyncService
 from account_sync.wiring import ANSWER_MARGIN_MS, RECORD_WORST_CASE_MS
 from mvno_shared.observability import metrics
 from support.event_files import change_event, sqs_event
-from support.lambda_context import FakeClock, FakeLambdaContext, sync_timeout_ms
+from support.lambda_context import FakeClock, FakeLambdaContext, clocked_context, sync_timeout_ms
 
 NEEDED_MS = RECORD_WORST_CASE_MS + ANSWER_MARGIN_MS
 
@@ -67,7 +67,7 @@ def test_given_slow_writes_when_a_batch_runs_then_it_stops_starting_records_when
 ) -> None:
     # Given a 60 s invocation where every record takes 9 s
     clock = FakeClock()
-    context = FakeLambdaContext(timeout_ms=60_000, clock=clock)
+    context = clocked_context(60_000, clock)
     read_model = SlowReadModel(clock, write_s=9.0)
     batch = sqs_event(*customers(10))
     ids = [record["messageId"] for record in batch["Records"]]
@@ -90,7 +90,7 @@ def test_given_too_little_time_left_when_a_batch_arrives_then_no_record_is_start
     clock = FakeClock(elapsed_ms=60_000 - NEEDED_MS + 1)
     read_model = SlowReadModel(clock, write_s=0.0)
     batch = sqs_event(*customers(3))
-    assert run(batch, FakeLambdaContext(timeout_ms=60_000, clock=clock), read_model) == [
+    assert run(batch, clocked_context(60_000, clock), read_model) == [
         record["messageId"] for record in batch["Records"]
     ]
     assert read_model.keys == []
@@ -99,19 +99,19 @@ def test_given_too_little_time_left_when_a_batch_arrives_then_no_record_is_start
 def test_given_exactly_the_time_needed_when_a_batch_arrives_then_the_record_is_started() -> None:
     clock = FakeClock(elapsed_ms=60_000 - NEEDED_MS)
     read_model = SlowReadModel(clock, write_s=0.0)
-    assert run(sqs_event(*customers(1)), FakeLambdaContext(timeout_ms=60_000, clock=clock), read_model) == []
+    assert run(sqs_event(*customers(1)), clocked_context(60_000, clock), read_model) == []
     assert len(read_model.keys) == 1
 
 
 def test_given_a_stopped_batch_when_the_next_one_runs_then_it_starts_afresh() -> None:
     # Given a batch that stopped for lack of time
     clock = FakeClock(elapsed_ms=60_000)
-    run(sqs_event(*customers(2)), FakeLambdaContext(timeout_ms=60_000, clock=clock), SlowReadModel(clock, 0.0))
+    run(sqs_event(*customers(2)), clocked_context(60_000, clock), SlowReadModel(clock, 0.0))
 
     # When the next invocation has its whole time
     fresh = FakeClock()
     read_model = SlowReadModel(fresh, 0.0)
-    failed = run(sqs_event(*customers(2)), FakeLambdaContext(timeout_ms=60_000, clock=fresh), read_model)
+    failed = run(sqs_event(*customers(2)), clocked_context(60_000, fresh), read_model)
 
     # Then
     assert failed == []
@@ -123,7 +123,7 @@ def test_given_deferred_records_when_a_batch_stops_then_a_metric_counts_them(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     clock = FakeClock(elapsed_ms=60_000 - NEEDED_MS + 1)
-    response = lambda_handler(sqs_event(*customers(2)), FakeLambdaContext(timeout_ms=60_000, clock=clock))
+    response = lambda_handler(sqs_event(*customers(2)), clocked_context(60_000, clock))
     assert len(response["batchItemFailures"]) == 2
     emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
     assert emf["ChangesDeferred"] == [2.0]
