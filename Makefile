@@ -7,7 +7,7 @@ PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test lint typecheck unit integration e2e run bench lint-iac clean
+.PHONY: test lint typecheck unit integration e2e run bench lint-iac clean openapi
 
 $(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench tools
 
 # Every folder of tests/ is in exactly one of these (tests/unit/test_test_layout.py checks it).
 # unit: no process of its own besides pytest: the functions' code, the layer and template.yaml
@@ -54,6 +54,12 @@ e2e: $(VENV_STAMP) $(NODE_STAMP)
 run: $(VENV_STAMP)
 	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
 
+## openapi: docs/openapi.apigateway.yaml, the contract's routes as API Gateway imports them
+# API Gateway takes OpenAPI 3.0 only; template.yaml includes this form of docs/openapi.yaml (3.1).
+# A test fails when it is out of date.
+openapi: $(VENV_STAMP)
+	$(PY) tools/gateway_openapi.py
+
 ## bench: the read path against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and
 # writes it to bench/RESULTS.md. BENCH_PROCESSES sets the number of fresh processes (default 7).
@@ -78,7 +84,7 @@ UV_TOOL_INSTALL := UV_TOOL_DIR=$(TOOLS)/envs UV_TOOL_BIN_DIR=$(TOOLS)/bin UV_PYT
 SAM := AWS_DEFAULT_REGION=eu-west-1 SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.11.7:3.12.1:3.13.0 $(TOOLS)/bin/sam
 CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/bin/checkov
 # What sam build packages: re-check only when the template or the code it builds changed.
-IAC_INPUTS := template.yaml $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*')
+IAC_INPUTS := template.yaml docs/openapi.apigateway.yaml $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*')
 IAC_STAMP := .aws-sam/lint-iac.stamp
 
 $(UV_STAMP): | $(VENV_STAMP)
