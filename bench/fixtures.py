@@ -63,10 +63,10 @@ class _RecordingClient:
 
 
 def _stored_items() -> list[dict[str, Any]]:
-    from account_sync.store import ReadModelWriter
+    from account_sync.store import DynamoReadModelWriter
 
     client = _RecordingClient()
-    service = SyncService(ReadModelWriter(client, TABLE), timedelta(days=35))
+    service = SyncService(DynamoReadModelWriter(client, TABLE), timedelta(days=35))
     account = spec_example_account()
     owner_customer = account["customer"].lower()
     changes = [

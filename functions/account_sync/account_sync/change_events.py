@@ -1,4 +1,4 @@
-"""The change events of design section 3: an EventBridge envelope and one detail model per
+"""The change events of docs/change-events.md: an EventBridge envelope and one detail model per
 detail-type. Parsing either yields a validated change or raises RejectedChange naming the failing
 paths (never the values: a detail may hold PIN/PUK codes or token hashes)."""
 
@@ -53,7 +53,9 @@ class AccountDeleted(_Detail):
     account_id: Id = Field(alias="accountId")
 
 
-class CustomerRecord(_Detail):
+class CustomerDocument(_Detail):
+    """A customer as producers send it: its place in the reseller tree."""
+
     id: Id = Field(alias="_id")
     parent_reseller: Id | None = Field(default=None, alias="parentReseller")
     name: Text | None = None
@@ -61,7 +63,7 @@ class CustomerRecord(_Detail):
 
 class CustomerUpserted(_Detail):
     version: Version
-    customer: CustomerRecord
+    customer: CustomerDocument
 
 
 class CustomerDeleted(_Detail):
@@ -141,15 +143,19 @@ def _identity_of(body: str) -> dict[str, str]:
     return {name: value for name, value in fields.items() if isinstance(value, str)}
 
 
-def parse_change(envelope: EventBridgeModel) -> ChangeEvent:
-    detail_model = DETAIL_MODELS.get(envelope.detail_type)
+def parse_detail(detail_type: str, raw_detail: Any) -> ChangeDetail:
+    """The validated detail of one change event (also how a snapshot line is checked)."""
+    detail_model = DETAIL_MODELS.get(detail_type)
     if detail_model is None:
         raise RejectedChange(["detail-type"])
-    raw_detail: Any = envelope.detail
     try:
-        detail = detail_model.model_validate(raw_detail)
+        return detail_model.model_validate(raw_detail)
     except ValidationError as error:
         raise RejectedChange(_paths(error, "detail")) from None
+
+
+def parse_change(envelope: EventBridgeModel) -> ChangeEvent:
+    detail = parse_detail(envelope.detail_type, envelope.detail)
     # EventBridge always sends UTC with `Z`; a hand-made event without an offset is taken as UTC.
     time = envelope.time if envelope.time.tzinfo else envelope.time.replace(tzinfo=UTC)
     return ChangeEvent(event_id=envelope.id, detail_type=envelope.detail_type, time=time, detail=detail)

@@ -3,10 +3,9 @@ model. Every write is one PutItem whose condition makes it idempotent and order-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from account_sync.outcomes import AttributeValue, Outcome
+from account_sync.records import Attributes, AttributeValue, Outcome
 from mvno_shared import schema
 
 
@@ -18,21 +17,22 @@ def _wire(value: AttributeValue) -> dict[str, Any]:
     return {"S": value}
 
 
-def _item(key: str, attributes: Mapping[str, AttributeValue | None]) -> dict[str, Any]:
+def _item(key: str, attributes: Attributes) -> dict[str, Any]:
     item = {schema.PARTITION_KEY: {"S": key}}
     # Absent beats null or empty: the number index must only hold live accounts.
     item.update({name: _wire(value) for name, value in attributes.items() if value is not None and value != ""})
     return item
 
 
-class ReadModelWriter:
-    """Writes records to the read-model table through an injected low-level DynamoDB client."""
+class DynamoReadModelWriter:
+    """The ReadModelWriter (account_sync.records) on the read-model table, through an injected
+    low-level DynamoDB client."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
 
-    def put_versioned(self, key: str, version: int, attributes: Mapping[str, AttributeValue | None]) -> Outcome:
+    def put_versioned(self, key: str, version: int, attributes: Attributes) -> Outcome:
         """Store the record only if nothing newer is stored under its key (tombstones included)."""
         item = _item(key, {**attributes, schema.VERSION: version})
         stored_version = self._put_unless(
@@ -45,7 +45,7 @@ class ReadModelWriter:
             return Outcome.APPLIED
         return Outcome.DUPLICATE if stored_version == version else Outcome.STALE
 
-    def put_unless_revoked(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome:
+    def put_unless_revoked(self, key: str, attributes: Attributes) -> Outcome:
         item = _item(key, attributes)
         refused = self._put_unless(
             item,
@@ -55,7 +55,7 @@ class ReadModelWriter:
         )
         return Outcome.APPLIED if refused is None else Outcome.STALE
 
-    def put(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome:
+    def put(self, key: str, attributes: Attributes) -> Outcome:
         self._client.put_item(TableName=self._table_name, Item=_item(key, attributes))
         return Outcome.APPLIED
 

@@ -1,11 +1,9 @@
-"""What each change event does to the read model (design section 3). No AWS here: the writer is
-injected (ReadModelWriter against DynamoDB, or an in-memory fake in unit tests)."""
+"""What each change event does to the read model (docs/change-events.md). No AWS here: the
+writer is injected (account_sync.store.DynamoReadModelWriter, or an in-memory fake in tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from account_sync.change_events import (
     AccountDeleted,
@@ -17,9 +15,10 @@ from account_sync.change_events import (
     TokenIssued,
     TokenRevoked,
 )
-from account_sync.outcomes import AttributeValue, Outcome
+from account_sync.records import Outcome, ReadModelWriter
 from account_sync.rendering import render_views
 from mvno_shared import schema
+from mvno_shared.clock import epoch_millis, epoch_seconds
 
 # An expired token is kept a while so that its holder is told `expired` rather than
 # `invalid_token`; the read path checks expiresAt itself, the TTL only keeps the table small.
@@ -29,32 +28,16 @@ _EXPIRED_TOKEN_KEPT_FOR = timedelta(days=35)
 MAX_RENDERED_ACCOUNT_BYTES = 350_000
 
 
-class Writer(Protocol):
-    def put_versioned(self, key: str, version: int, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
-
-    def put_unless_revoked(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
-
-    def put(self, key: str, attributes: Mapping[str, AttributeValue | None]) -> Outcome: ...
-
-
-def _epoch_seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 def _purge_time(expires_at: datetime) -> int | None:
     """When the table may forget an expired token; None (never) for "never expires" dates near 9999."""
     try:
-        return _epoch_seconds(expires_at + _EXPIRED_TOKEN_KEPT_FOR)
+        return epoch_seconds(expires_at + _EXPIRED_TOKEN_KEPT_FOR)
     except OverflowError:
         return None
 
 
-def _epoch_millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 class SyncService:
-    def __init__(self, writer: Writer, tombstone_retention: timedelta) -> None:
+    def __init__(self, writer: ReadModelWriter, tombstone_retention: timedelta) -> None:
         self._writer = writer
         self._tombstone_retention = tombstone_retention
 
@@ -105,7 +88,7 @@ class SyncService:
         return self._writer.put_versioned(
             key,
             version,
-            {schema.KIND: schema.KIND_TOMBSTONE, schema.PURGE_AT_ATTR: _epoch_seconds(now + self._tombstone_retention)},
+            {schema.KIND: schema.KIND_TOMBSTONE, schema.PURGE_AT_ATTR: epoch_seconds(now + self._tombstone_retention)},
         )
 
     def _issue_token(self, detail: TokenIssued) -> Outcome:
@@ -117,7 +100,7 @@ class SyncService:
                 schema.TOKEN_EMPLOYEE: detail.employee,
                 schema.TOKEN_CUSTOMER: detail.customer,
                 schema.TOKEN_ACCESS_LEVEL: detail.access_level,
-                schema.TOKEN_EXPIRES_AT: _epoch_millis(expires_at) if expires_at else None,
+                schema.TOKEN_EXPIRES_AT: epoch_millis(expires_at) if expires_at else None,
                 schema.PURGE_AT_ATTR: _purge_time(expires_at) if expires_at else None,
             },
         )
