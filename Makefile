@@ -35,10 +35,11 @@ unit: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 ## run: the whole service on an embedded AWS emulator (see README)
-# Only local/ on the path: each function runs in its own process with its code and layers (template.yaml).
+# Only local/ and the shared layer (the read model's schema: how demo tokens are hashed) on the path:
+# each function runs in its own process with its code and layers (template.yaml).
 # A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
-	@PYTHONPATH=local exec $(PY) -m mvno_local
+	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
 
 ## bench: the read path and the built artifact against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the tables and

@@ -30,8 +30,15 @@ RUNTIME = "3.13"
 RUNTIME_ENVIRONMENT = {**os.environ, "PYENV_VERSION": "3.13.0"}
 _ELF_MACHINES = {183: "aarch64", 62: "x86_64"}
 _SDK_PACKAGES = ("boto3", "botocore")
-# What the probe processes import of bench/ (nothing else of the repository is on their path).
-HARNESS_MODULES = ("__init__.py", "probe.py", "stub_transport.py", "capacity.py")
+# What the probe processes import of the repository besides the artifact (nothing else is on their path).
+HARNESS_MODULES = (
+    "bench/__init__.py",
+    "bench/probe.py",
+    "bench/stub_transport.py",
+    "bench/capacity.py",
+    "tests/support/__init__.py",
+    "tests/support/lambda_context.py",
+)
 
 
 @dataclass(frozen=True)
@@ -167,9 +174,10 @@ def prepare(scratch: Path, function_ids: list[str]) -> tuple[Layout, list[str]]:
     bare_layer_dir = shutil.copytree(layer_dir, root / "opt-without-bytecode" / "python", ignore=no_bytecode)
     sdk_dir = shutil.copytree(sdk, root / "runtime", ignore=shutil.ignore_patterns(".complete"))
     harness_dir = root / "harness"
-    (harness_dir / "bench").mkdir(parents=True)
     for module in HARNESS_MODULES:
-        shutil.copy2(ROOT / "bench" / module, harness_dir / "bench" / module)
+        copied = harness_dir / module.removeprefix("tests/")
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / module, copied)
     _compile(python, harness_dir)
     _make_read_only(root)
     layout = Layout(root, python, function_dirs, layer_dir, sdk_dir, harness_dir, bare_function_dirs, bare_layer_dir)

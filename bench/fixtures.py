@@ -8,7 +8,6 @@ a principal-cache miss can be made while the rest of a warm instance's caches st
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +39,7 @@ def _chain_account(level: int) -> dict[str, Any]:
 def _token(token: str, customer: str, level: str) -> dict[str, Any]:
     return change_event(
         "token-issued",
-        tokenHash=hashlib.sha256(token.encode()).hexdigest(),
+        tokenHash=schema.token_hash(token),
         customer=customer,
         accessLevel=level,
         expiresAt="2099-01-01T00:00:00Z",

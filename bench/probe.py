@@ -11,7 +11,6 @@ import os
 import resource
 import sys
 import time
-from types import SimpleNamespace
 from typing import Any
 
 started = 0.0
@@ -21,15 +20,9 @@ ROUND_TRIP_REQUESTS = 7
 
 
 def _context() -> Any:
-    return SimpleNamespace(
-        function_name="bench",
-        function_version="$LATEST",
-        memory_limit_in_mb=512,
-        invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:bench",
-        aws_request_id="bench-request",
-        log_group_name="/aws/lambda/bench",
-        log_stream_name="bench",
-    )
+    from support.lambda_context import FakeLambdaContext
+
+    return FakeLambdaContext(function_name="bench", aws_request_id="bench-request")
 
 
 def _peak_rss_kib() -> int:
@@ -183,7 +176,7 @@ def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
     from mvno_shared.aws_clients import dynamodb_client
-    from mvno_shared.settings import settings_from_environment
+    from get_account.wiring import build_reader
 
     delay = float(os.environ["BENCH_DELAY_MS"]) / 1000
     stub = StubDynamoDB(fixtures["items"], delay_seconds=delay)
@@ -215,7 +208,7 @@ def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
     for kind, request in fixtures["kinds"].items():
         states: dict[str, list[dict[str, Any]]] = {"cold instance": [], "principal miss": [], "steady": []}
         for _ in range(ROUND_TRIP_REQUESTS):
-            settings_from_environment.cache_clear()  # a new reader: empty caches, same client
+            build_reader.cache_clear()  # a new reader: empty caches, same client
             states["cold instance"].append(measured(request["event"]))
         for _ in range(3):
             lambda_handler(request["event"], context)

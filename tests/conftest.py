@@ -14,9 +14,9 @@ from moto import mock_aws
 
 from mvno_local.template import create_table, global_environment
 from mvno_shared.aws_clients import dynamodb_client
-from mvno_shared.settings import settings_from_environment
 from support.dynalite import running_dynalite
 from support.lambda_context import FakeLambdaContext
+from support.lambda_instance import fresh_instance
 
 TABLE_NAME = "mvno-accounts-test"
 
@@ -45,11 +45,6 @@ def secrets_never_logged_in_the_run() -> Iterator[None]:
     yield from log_capture.guard_session()
 
 
-def _clear_process_caches() -> None:
-    settings_from_environment.cache_clear()
-    dynamodb_client.cache_clear()
-
-
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fake credentials and the functions' settings, exactly as template.yaml sets them."""
@@ -64,9 +59,9 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "mvno-tests")
-    _clear_process_caches()
+    fresh_instance()
     yield
-    _clear_process_caches()
+    fresh_instance()
 
 
 @pytest.fixture
@@ -75,8 +70,8 @@ def lambda_context() -> FakeLambdaContext:
 
 
 @dataclass(frozen=True)
-class ReadModel:
-    """The table the handlers use in this test, and a client to look at it."""
+class TableFixture:
+    """The read-model table the handlers use in this test, and a client to look at it."""
 
     client: Any
     table_name: str
@@ -96,11 +91,11 @@ class ReadModel:
 
 
 @pytest.fixture
-def moto_read_model(aws_environment: None) -> Iterator[ReadModel]:
+def moto_read_model(aws_environment: None) -> Iterator[TableFixture]:
     with mock_aws():
         client = dynamodb_client()
         create_table(client, TABLE_NAME)
-        yield ReadModel(client, TABLE_NAME, "moto")
+        yield TableFixture(client, TABLE_NAME, "moto")
 
 
 @pytest.fixture(scope="session")
@@ -112,19 +107,19 @@ def dynalite_endpoint() -> Iterator[str]:
 @pytest.fixture
 def dynalite_read_model(
     aws_environment: None, dynalite_endpoint: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ReadModel]:
+) -> Iterator[TableFixture]:
     table_name = f"mvno-accounts-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite_endpoint)
     monkeypatch.setenv("TABLE_NAME", table_name)
-    _clear_process_caches()
+    fresh_instance()
     client = dynamodb_client()
     create_table(client, table_name)
-    yield ReadModel(client, table_name, "dynalite")
+    yield TableFixture(client, table_name, "dynalite")
     client.delete_table(TableName=table_name)
 
 
 @pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
-def read_model(request: pytest.FixtureRequest) -> ReadModel:
+def read_model(request: pytest.FixtureRequest) -> TableFixture:
     """The read model on moto, then again on dynalite (which rejects what real DynamoDB rejects)."""
-    fixture: ReadModel = request.getfixturevalue(f"{request.param}_read_model")
+    fixture: TableFixture = request.getfixturevalue(f"{request.param}_read_model")
     return fixture

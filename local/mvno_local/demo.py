@@ -6,13 +6,13 @@ object for readability); they hold only sha256 hashes of the tokens. The raw tok
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mvno_local.stack import REPO_ROOT
+from mvno_shared.schema import token_hash
 
 DEMO_EVENTS_DIR = REPO_ROOT / "events" / "demo"
 # One raw token per access level (design section 2), lowest first.
@@ -26,10 +26,6 @@ DEMO_TOKENS: dict[str, str] = {
     "RESELLER_ADMIN": "demo-reseller-admin",
     "ADMIN": "demo-admin",
 }
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def demo_events(directory: Path = DEMO_EVENTS_DIR) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""End to end: the entry point `make run` uses (`python -m mvno_local`, PYTHONPATH=local), started
-as a subprocess on free ports. Change events go to the local bus with boto3; answers come back over
+"""End to end: the entry point `make run` uses (`python -m mvno_local`, PYTHONPATH=local:layers/shared),
+started as a subprocess on free ports. Change events go to the local bus with boto3; answers come back over
 real HTTP. Every wait has a deadline, and every process started here is stopped."""
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from support import log_capture
 from support.dynalite import free_port
 
 README = REPO_ROOT / "README.md"
+# As the Makefile's `run` target sets it.
+MAKE_RUN_PYTHONPATH = os.pathsep.join(["local", "layers/shared"])
 BANNER_TITLE = "MVNO Account API, running locally"
 READY = "Ready. Ctrl-C stops."
 START_SECONDS = 90.0
@@ -124,7 +126,7 @@ def _start(log: Path, api_port: int, aws_port: int, **variables: str) -> Running
         for key, value in os.environ.items()
         if key not in {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "PYTHONPATH"}
     }
-    environment.update(PYTHONPATH="local", PORT=str(api_port), AWS_PORT=str(aws_port), **variables)
+    environment.update(PYTHONPATH=MAKE_RUN_PYTHONPATH, PORT=str(api_port), AWS_PORT=str(aws_port), **variables)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "mvno_local"],
@@ -519,7 +521,7 @@ def test_given_a_python_without_the_packages_when_make_run_starts_then_it_says_s
     result = subprocess.run(
         [sys.executable, "-S", "-m", "mvno_local"],
         cwd=REPO_ROOT,
-        env={**environment, "PYTHONPATH": "local"},
+        env={**environment, "PYTHONPATH": MAKE_RUN_PYTHONPATH},
         capture_output=True,
         text=True,
         timeout=60,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 
 
-def test_given_template_when_table_created_then_number_index_and_key_match_the_code(read_model: ReadModel) -> None:
+def test_given_template_when_table_created_then_number_index_and_key_match_the_code(read_model: TableFixture) -> None:
     # When
     table = read_model.client.describe_table(TableName=read_model.table_name)["Table"]
 

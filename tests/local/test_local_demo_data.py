@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from account_sync.account_document import AccountDocument
 from account_sync.change_events import DETAIL_MODELS
-from mvno_local.demo import CURL_EXAMPLES, DEMO_EVENTS_DIR, DEMO_TOKENS, demo_events, token_hash
+from mvno_local.demo import CURL_EXAMPLES, DEMO_EVENTS_DIR, DEMO_TOKENS, demo_events
 from mvno_shared.levels import ORDERED_LEVELS
+from mvno_shared.schema import token_hash
 
 
 def _of_type(detail_type: str) -> list[dict[str, Any]]:

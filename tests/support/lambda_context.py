@@ -1,9 +1,14 @@
-"""A Lambda context with the attributes Powertools reads."""
+"""The one fake Lambda context of the tests and the bench: the attributes Powertools reads, and the
+time left as Lambda reports it (fixed, or from an injected clock for deadline tests)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# What a test's request has left unless it says otherwise: as much as GetAccount's Timeout gives.
+DEFAULT_REMAINING_MS = 10_000
 
 
 @dataclass
@@ -11,10 +16,17 @@ class FakeLambdaContext:
     function_name: str = "test-function"
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-function"
+    invoked_function_arn: str = ""
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/test-function"
+    log_group_name: str = ""
     log_stream_name: str = "2026/11/27/[$LATEST]test"
+    remaining_ms: Callable[[], int] = lambda: DEFAULT_REMAINING_MS
+
+    def __post_init__(self) -> None:
+        self.invoked_function_arn = self.invoked_function_arn or (
+            f"arn:aws:lambda:eu-west-1:123456789012:function:{self.function_name}"
+        )
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms()

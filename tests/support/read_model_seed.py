@@ -5,11 +5,11 @@ that no log line may contain (support.log_capture)."""
 from __future__ import annotations
 
 import copy
-import hashlib
 import secrets
 from typing import Any
 
 from account_sync.handler import lambda_handler as sync_handler
+from mvno_shared.schema import token_hash
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
 from support.lambda_context import FakeLambdaContext
@@ -60,10 +60,6 @@ def delete_account(account_id: str, version: int) -> None:
 def upsert_customer(customer_id: str, parent_reseller: str | None, version: int = 1) -> None:
     customer = {"_id": customer_id, "parentReseller": parent_reseller, "name": "Test ApS"}
     sync(change_event("customer-upserted", version=version, customer=customer))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(

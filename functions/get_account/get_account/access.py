@@ -38,11 +38,3 @@ def is_reseller_ancestor(reseller: str, customer: str, customer_lookup: Customer
             return True
         current = record.parent_reseller
     return False
-
-
-def sees_reseller_extra(rank: int | None) -> bool:
-    return rank is not None and rank >= RESELLER
-
-
-def sees_admin_extra(rank: int | None) -> bool:
-    return rank is not None and rank >= ADMIN

@@ -7,11 +7,10 @@ learns nothing else.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from get_account.access import may_read, sees_admin_extra, sees_reseller_extra
+from get_account.access import may_read
 from get_account.account_id import AccountRef, ById, parse_account_ref
 from get_account.errors import (
     AccessDeniedError,
@@ -23,8 +22,9 @@ from get_account.errors import (
     TokenRefusal,
 )
 from get_account.principals import PrincipalCache
-from get_account.records import Principal, ReadModel, StoredAccount
-from mvno_shared.views import compose_view
+from get_account.records import Principal, ReadModelReader, StoredAccount
+from mvno_shared.schema import token_hash
+from mvno_shared.views import View, compose_view
 
 DELETING = "DELETING"
 
@@ -38,11 +38,6 @@ class ReadTrace:
     principal_cached: bool = False
 
 
-def token_hash(token: str) -> str:
-    """How the read model knows a token: sha256 in lower-case hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
     """Of several live accounts holding one number (a moment during porting): the one not being
     deleted, then the highest version."""
@@ -52,7 +47,7 @@ def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
 
 
 class AccountReader:
-    def __init__(self, read_model: ReadModel, principals: PrincipalCache, now_ms: Callable[[], int]) -> None:
+    def __init__(self, read_model: ReadModelReader, principals: PrincipalCache, now_ms: Callable[[], int]) -> None:
         self._read_model = read_model
         self._principals = principals
         self._now_ms = now_ms
@@ -92,19 +87,14 @@ class AccountReader:
         if ref is None:
             raise InvalidAccountIdError
         if not account_fetched:
-            account = self._find(ref, principal.rank)
+            account = self._find(ref, principal.view)
         if account is None:
             raise AccountNotFoundError
-        rank = principal.rank
-        if rank is None or not may_read(principal, account.customer, self._read_model.customer):
+        if not may_read(principal, account.customer, self._read_model.customer):
             raise AccessDeniedError
-        return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, rank)
+        return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, principal.view)
 
-    def _find(self, ref: AccountRef, rank: int | None) -> StoredAccount | None:
-        reseller_extra, admin_extra = sees_reseller_extra(rank), sees_admin_extra(rank)
+    def _find(self, ref: AccountRef, view: View) -> StoredAccount | None:
         if isinstance(ref, ById):
-            return self._read_model.account(ref.account_id, reseller_extra=reseller_extra, admin_extra=admin_extra)
-        candidates = self._read_model.accounts_with_number(
-            ref.number, reseller_extra=reseller_extra, admin_extra=admin_extra
-        )
-        return pick_live_account(candidates)
+            return self._read_model.account(ref.account_id, view)
+        return pick_live_account(self._read_model.accounts_with_number(ref.number, view))

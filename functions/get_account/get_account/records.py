@@ -11,20 +11,25 @@ from typing import Protocol
 
 from get_account.errors import TokenRefusal
 from mvno_shared.levels import level_rank
+from mvno_shared.views import View
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a token belongs to. `rank` is None for a level this code does not know: deny."""
+    """Who a token belongs to. `rank` is None for a level this code does not know: deny.
+    `view` is which view of an account it reads, if the access check lets it read at all."""
 
     employee: str
     customer: str
     access_level: str
     expires_at_ms: int | None
     rank: int | None = field(init=False)
+    view: View = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rank", level_rank(self.access_level))
+        rank = level_rank(self.access_level)
+        object.__setattr__(self, "rank", rank)
+        object.__setattr__(self, "view", View.for_rank(rank))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +52,9 @@ class CustomerRecord:
 TokenLookup = Principal | TokenRefusal
 
 
-class ReadModel(Protocol):
-    """The reads GetAccount makes. Missing records and tombstones read as None."""
+class ReadModelReader(Protocol):
+    """The reads GetAccount makes from the read model (get_account.store.DynamoReadModelReader).
+    Missing records and tombstones read as None."""
 
     def token_and_account(self, token_hash: str, account_id: str) -> tuple[TokenLookup, StoredAccount | None]:
         """Both in one round trip: a request by id on a cold principal cache."""
@@ -56,11 +62,11 @@ class ReadModel(Protocol):
 
     def token(self, token_hash: str) -> TokenLookup: ...
 
-    def account(self, account_id: str, *, reseller_extra: bool, admin_extra: bool) -> StoredAccount | None:
-        """The account with only the view parts asked for (the others read as "")."""
+    def account(self, account_id: str, view: View) -> StoredAccount | None:
+        """The account with only the parts of `view` (the others read as "")."""
         ...
 
-    def accounts_with_number(self, number: str, *, reseller_extra: bool, admin_extra: bool) -> list[StoredAccount]:
+    def accounts_with_number(self, number: str, view: View) -> list[StoredAccount]:
         """Every live account the number index lists for `number` (usually one)."""
         ...
 

@@ -17,6 +17,7 @@ from botocore.exceptions import ConnectionError as EndpointUnreachable
 from get_account.errors import CorruptRecordError, ReadModelUnavailableError, TokenRefusal
 from get_account.records import CustomerRecord, Principal, StoredAccount, TokenLookup
 from mvno_shared import schema
+from mvno_shared.views import View
 
 Item = dict[str, dict[str, Any]]
 
@@ -40,6 +41,12 @@ _TOKEN_ATTRIBUTES = (
     schema.TOKEN_EXPIRES_AT,
 )
 _ACCOUNT_ATTRIBUTES = (schema.KIND, schema.ACCOUNT_CUSTOMER, schema.ACCOUNT_STATE, schema.VERSION, schema.VIEW_CUSTOMER)
+# What each view reads beyond the customer view: nothing it would not serve.
+_VIEW_EXTRAS: dict[View, tuple[str, ...]] = {
+    View.CUSTOMER: (),
+    View.RESELLER: (schema.VIEW_RESELLER_EXTRA,),
+    View.ADMIN: (schema.VIEW_RESELLER_EXTRA, schema.VIEW_ADMIN_EXTRA),
+}
 _CUSTOMER_ATTRIBUTES = (schema.KIND, schema.CUSTOMER_PARENT_RESELLER)
 
 
@@ -48,11 +55,6 @@ def _projection(*attributes: str) -> dict[str, Any]:
     unique = list(dict.fromkeys(attributes))
     names = {f"#a{position}": attribute for position, attribute in enumerate(unique)}
     return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
-
-
-def _account_attributes(reseller_extra: bool, admin_extra: bool) -> tuple[str, ...]:
-    extras = (schema.VIEW_RESELLER_EXTRA,) * reseller_extra + (schema.VIEW_ADMIN_EXTRA,) * admin_extra
-    return _ACCOUNT_ATTRIBUTES + extras
 
 
 def _text(item: Item, attribute: str) -> str | None:
@@ -111,8 +113,8 @@ def _is_transient(error: ClientError) -> bool:
     return code in _UNAVAILABLE_CODES or status >= 500
 
 
-class DynamoReadModel:
-    """ReadModel (get_account.records) on a botocore DynamoDB client."""
+class DynamoReadModelReader:
+    """ReadModelReader (get_account.records) on a botocore DynamoDB client."""
 
     def __init__(
         self,
@@ -130,18 +132,17 @@ class DynamoReadModel:
         # Request arguments built once; each call adds only its key.
         self._token_projection = _projection(*_TOKEN_ATTRIBUTES)
         self._customer_projection = _projection(*_CUSTOMER_ATTRIBUTES)
+        # By id on a cold principal cache the level is not known yet: read every view part.
         self._batch_projection = _projection(
-            schema.PARTITION_KEY, *_TOKEN_ATTRIBUTES, *_account_attributes(reseller_extra=True, admin_extra=True)
+            schema.PARTITION_KEY, *_TOKEN_ATTRIBUTES, *_ACCOUNT_ATTRIBUTES, *_VIEW_EXTRAS[View.ADMIN]
         )
         self._account_projections = {
-            (reseller, admin): _projection(*_account_attributes(reseller, admin))
-            for reseller in (False, True)
-            for admin in (False, True)
+            view: _projection(*_ACCOUNT_ATTRIBUTES, *extras) for view, extras in _VIEW_EXTRAS.items()
         }
         self._number_queries = {}
-        for (reseller, admin), projection in self._account_projections.items():
+        for view, projection in self._account_projections.items():
             names = {**projection["ExpressionAttributeNames"], "#number": schema.NUMBER_ATTR}
-            self._number_queries[(reseller, admin)] = {
+            self._number_queries[view] = {
                 "TableName": table_name,
                 "IndexName": number_index_name,
                 "KeyConditionExpression": "#number = :number",
@@ -157,13 +158,12 @@ class DynamoReadModel:
     def token(self, token_hash: str) -> TokenLookup:
         return principal_from(self._get(schema.token_key(token_hash), self._token_projection))
 
-    def account(self, account_id: str, *, reseller_extra: bool, admin_extra: bool) -> StoredAccount | None:
-        projection = self._account_projections[(reseller_extra, admin_extra)]
-        return account_from(self._get(schema.account_key(account_id), projection))
+    def account(self, account_id: str, view: View) -> StoredAccount | None:
+        return account_from(self._get(schema.account_key(account_id), self._account_projections[view]))
 
-    def accounts_with_number(self, number: str, *, reseller_extra: bool, admin_extra: bool) -> list[StoredAccount]:
+    def accounts_with_number(self, number: str, view: View) -> list[StoredAccount]:
         query: dict[str, Any] = {
-            **self._number_queries[(reseller_extra, admin_extra)],
+            **self._number_queries[view],
             "ExpressionAttributeValues": {":number": {"S": number}},
         }
         accounts: list[StoredAccount] = []

@@ -1,45 +1,31 @@
 """Builds the AccountReader from the settings and the DynamoDB client, on first use (never at
-import) and once per warm Lambda."""
+import) and once per warm Lambda (as account_sync.wiring builds the Sync service)."""
 
 from __future__ import annotations
 
-import time
+from functools import lru_cache
 from typing import Any
 
 from get_account.principals import PrincipalCache
 from get_account.reader import AccountReader
 from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.clock import now_epoch_millis
 from mvno_shared.settings import Settings, settings_from_environment
 
 
-def epoch_millis() -> int:
-    return time.time_ns() // 1_000_000
-
-
+@lru_cache(maxsize=1)
 def build_reader(settings: Settings, client: Any) -> AccountReader:
-    from get_account.store import DynamoReadModel
+    """The reader (and so the principal cache) for these settings and this client. Both are cached
+    per process, so a warm Lambda builds it once; whoever resets them (a test, a new instance)
+    gets a fresh one."""
+    from get_account.store import DynamoReadModelReader
 
     return AccountReader(
-        DynamoReadModel(client, settings.table_name, settings.number_index_name),
+        DynamoReadModelReader(client, settings.table_name, settings.number_index_name),
         PrincipalCache(settings.principal_cache_ttl_seconds, settings.principal_cache_size),
-        now_ms=epoch_millis,
+        now_ms=now_epoch_millis,
     )
 
 
-class _ReaderSlot:
-    """The reader built from the process's current settings and client objects. Those are cached
-    per process, so a warm Lambda always gets the same reader (and principal cache); whoever
-    resets them (a test, a new instance) gets a fresh one."""
-
-    def __init__(self) -> None:
-        self._built: tuple[Settings, Any, AccountReader] | None = None
-
-    def get(self) -> AccountReader:
-        settings, client = settings_from_environment(), dynamodb_client()
-        built = self._built
-        if built is None or built[0] is not settings or built[1] is not client:
-            built = self._built = (settings, client, build_reader(settings, client))
-        return built[2]
-
-
-account_reader = _ReaderSlot().get
+def account_reader() -> AccountReader:
+    return build_reader(settings_from_environment(), dynamodb_client())

@@ -6,6 +6,8 @@ The table itself (key schema, GSI, TTL attribute) is defined in template.yaml on
 
 from __future__ import annotations
 
+import hashlib
+
 PARTITION_KEY = "pk"
 # The GSI that finds accounts by number. Only live accounts carry this attribute, so tombstones,
 # customers and tokens never appear in the index. Not called `number`: a reserved word in DynamoDB.
@@ -47,6 +49,13 @@ def account_key(account_id: str) -> str:
 
 def customer_key(customer_id: str) -> str:
     return f"customer#{customer_id}"
+
+
+def token_hash(token: str) -> str:
+    """How the read model knows a token: its sha256 in lower-case hex (design section 2). The
+    one definition for the read path, the demo data, the tests and the bench."""
+    # surrogatepass: a header carrying a lone surrogate still hashes (to a token nobody holds).
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def token_key(token_hash: str) -> str:

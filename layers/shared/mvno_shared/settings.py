@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 # Upper bound of the principal cache TTL: how long a revoked token may still be served at most.
 MAX_PRINCIPAL_CACHE_TTL_SECONDS = 3600.0
@@ -20,6 +21,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Every default is written here and only here: from_environ leaves an unset variable to it."""
+
     table_name: str
     number_index_name: str
     # How long a warm GetAccount trusts a principal it has read (and so how long a revoked
@@ -32,31 +35,39 @@ class Settings:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         try:
-            settings = cls(
-                table_name=environ["TABLE_NAME"],
-                number_index_name=environ["NUMBER_INDEX_NAME"],
-                principal_cache_ttl_seconds=float(environ.get("PRINCIPAL_CACHE_TTL_SECONDS", "30")),
-                principal_cache_size=int(environ.get("PRINCIPAL_CACHE_SIZE", "1024")),
-                tombstone_retention_days=int(environ.get("TOMBSTONE_RETENTION_DAYS", "35")),
-            )
+            values: dict[str, Any] = {field: environ[name] for name, field in _REQUIRED.items()}
+            values |= {field: parse(environ[name]) for name, (field, parse) in _OPTIONAL.items() if name in environ}
+            settings = cls(**values)
         except KeyError as missing:
             raise SettingsError(f"missing environment variable {missing}") from None
         except ValueError as bad:
             raise SettingsError(f"malformed setting: {bad}") from None
-        if not settings.table_name or not settings.number_index_name:
+        settings._validate()
+        return settings
+
+    def _validate(self) -> None:
+        if not self.table_name or not self.number_index_name:
             raise SettingsError("TABLE_NAME and NUMBER_INDEX_NAME must not be empty")
-        ttl = settings.principal_cache_ttl_seconds
+        ttl = self.principal_cache_ttl_seconds
         # float() accepts "nan" and "inf": either would keep a revoked token served forever
         # (every comparison with nan is False), so the range check must reject them explicitly.
         if not (math.isfinite(ttl) and 0 <= ttl <= MAX_PRINCIPAL_CACHE_TTL_SECONDS):
             raise SettingsError(
                 f"PRINCIPAL_CACHE_TTL_SECONDS must be a finite number in [0, {MAX_PRINCIPAL_CACHE_TTL_SECONDS:g}]"
             )
-        if settings.principal_cache_size < 0:
+        if self.principal_cache_size < 0:
             raise SettingsError("PRINCIPAL_CACHE_SIZE must not be negative")
-        if settings.tombstone_retention_days < MIN_TOMBSTONE_RETENTION_DAYS:
+        if self.tombstone_retention_days < MIN_TOMBSTONE_RETENTION_DAYS:
             raise SettingsError(f"TOMBSTONE_RETENTION_DAYS must be at least {MIN_TOMBSTONE_RETENTION_DAYS}")
-        return settings
+
+
+# Environment variable -> field; the optional ones with how their text is parsed.
+_REQUIRED = {"TABLE_NAME": "table_name", "NUMBER_INDEX_NAME": "number_index_name"}
+_OPTIONAL: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "PRINCIPAL_CACHE_TTL_SECONDS": ("principal_cache_ttl_seconds", float),
+    "PRINCIPAL_CACHE_SIZE": ("principal_cache_size", int),
+    "TOMBSTONE_RETENTION_DAYS": ("tombstone_retention_days", int),
+}
 
 
 @cache

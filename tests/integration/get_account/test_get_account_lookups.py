@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ReadModel
+from conftest import TableFixture
 from get_account.handler import lambda_handler
 from support import log_capture
 from support.api_events import api_event, token_in
@@ -50,7 +50,7 @@ def body_of(response: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def spec_example_synced(read_model: ReadModel) -> None:
+def spec_example_synced(read_model: TableFixture) -> None:
     """The spec's example account as the producer sends it (events/sync/account-upserted.json);
     its PIN/PUK codes are forbidden in logs for the whole run (tests/conftest.py)."""
     sync(change_event("account-upserted"))
@@ -96,7 +96,7 @@ def test_given_spec_example_when_read_by_number_or_any_case_id_then_found(
     "account_id",
     ["1234567890abcdef1234567", "1234567890abcdef123456789", "1234567890abcdefg2345678", "4512345678", "+045123", "x"],
 )
-def test_given_malformed_id_when_read_then_400_id(read_model: ReadModel, account_id: str) -> None:
+def test_given_malformed_id_when_read_then_400_id(read_model: TableFixture, account_id: str) -> None:
     token = issue_token("ADMIN", CUSTOMER)
 
     response = read(account_id, token)
@@ -105,7 +105,7 @@ def test_given_malformed_id_when_read_then_400_id(read_model: ReadModel, account
     assert body_of(response)["message"] == "id"
 
 
-def test_given_unknown_id_or_number_when_read_then_404(read_model: ReadModel) -> None:
+def test_given_unknown_id_or_number_when_read_then_404(read_model: TableFixture) -> None:
     token = issue_token("ADMIN", CUSTOMER)
 
     assert body_of(read("ffffffffffffffffffffffff", token)) == {
@@ -116,7 +116,7 @@ def test_given_unknown_id_or_number_when_read_then_404(read_model: ReadModel) ->
     assert read("+4599999999", token)["statusCode"] == 404
 
 
-def test_given_deleted_account_when_read_by_id_or_number_then_404(read_model: ReadModel) -> None:
+def test_given_deleted_account_when_read_by_id_or_number_then_404(read_model: TableFixture) -> None:
     upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER, version=1)
     token = issue_token("ADMIN", CUSTOMER)
     assert read(ACCOUNT_ID, token)["statusCode"] == 200
@@ -127,7 +127,7 @@ def test_given_deleted_account_when_read_by_id_or_number_then_404(read_model: Re
     assert read(NUMBER, token)["statusCode"] == 404
 
 
-def test_given_account_moved_to_another_customer_when_read_next_then_access_follows(read_model: ReadModel) -> None:
+def test_given_account_moved_to_another_customer_when_read_next_then_access_follows(read_model: TableFixture) -> None:
     upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER, version=1)
     old_viewer, new_viewer = issue_token("VIEWER", CUSTOMER), issue_token("VIEWER", OTHER_CUSTOMER)
     assert read(ACCOUNT_ID, old_viewer)["statusCode"] == 200
@@ -142,7 +142,7 @@ def test_given_account_moved_to_another_customer_when_read_next_then_access_foll
     assert body_of(moved)["customer"] == OTHER_CUSTOMER
 
 
-def test_given_number_moved_to_another_account_when_read_by_number_then_new_account(read_model: ReadModel) -> None:
+def test_given_number_moved_to_another_account_when_read_by_number_then_new_account(read_model: TableFixture) -> None:
     upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER, version=1)
     token = issue_token("ADMIN", CUSTOMER)
     assert body_of(read(NUMBER, token))["_id"] == ACCOUNT_ID
@@ -164,7 +164,7 @@ def test_given_number_moved_to_another_account_when_read_by_number_then_new_acco
     ],
 )
 def test_given_number_held_by_two_live_accounts_when_read_then_not_deleting_then_highest_version(
-    read_model: ReadModel, first: tuple[str, int], second: tuple[str, int], expected: str
+    read_model: TableFixture, first: tuple[str, int], second: tuple[str, int], expected: str
 ) -> None:
     upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER, version=first[1], state=first[0])
     upsert_account(OTHER_ACCOUNT_ID, CUSTOMER, NUMBER, version=second[1], state=second[0])
@@ -182,7 +182,7 @@ DEMO_CUSTOMER = "c0ffee000000000000000003"
 
 
 @pytest.fixture
-def demo_like_data(read_model: ReadModel) -> None:
+def demo_like_data(read_model: TableFixture) -> None:
     upsert_customer(DEMO_SUB_RESELLER, DEMO_TOP_RESELLER)
     upsert_customer(DEMO_CUSTOMER, DEMO_SUB_RESELLER)
     upsert_account(DEMO_ACCOUNT, DEMO_CUSTOMER, "+4520000001")

@@ -13,14 +13,14 @@ import pytest
 from botocore.stub import Stubber
 
 import get_account.handler
-from conftest import ReadModel
+from conftest import TableFixture
 from get_account.handler import lambda_handler
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.observability import logger
-from mvno_shared.settings import settings_from_environment
 from support import log_capture
 from support.api_events import api_event, token_in
 from support.lambda_context import FakeLambdaContext
+from support.lambda_instance import fresh_instance
 from support.read_model_seed import issue_token, revoke_token, upsert_account
 
 secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
@@ -42,7 +42,7 @@ def message_of(response: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def account(read_model: ReadModel) -> None:
+def account(read_model: TableFixture) -> None:
     upsert_account(ACCOUNT_ID, CUSTOMER, NUMBER)
 
 
@@ -69,7 +69,7 @@ def test_given_revoked_token_when_read_by_a_new_instance_then_401_invalid_token(
     revoke_token(token)
     # A warm instance trusts what it cached for PRINCIPAL_CACHE_TTL_SECONDS (see the next test);
     # a new instance, as here, reads the revocation at once.
-    settings_from_environment.cache_clear()
+    fresh_instance()
     response = get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))
 
     assert response["statusCode"] == 401
@@ -81,7 +81,7 @@ def test_given_cache_disabled_when_token_revoked_then_next_read_refused(
     account: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRINCIPAL_CACHE_TTL_SECONDS", "0")
-    settings_from_environment.cache_clear()
+    fresh_instance()
     token = issue_token("ADMIN", CUSTOMER)
     assert get(api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token))["statusCode"] == 200
 

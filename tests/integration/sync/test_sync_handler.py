@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, cast
 
@@ -10,10 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from account_sync.handler import lambda_handler
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 from mvno_shared.levels import level_rank
-from mvno_shared.views import compose_view
+from mvno_shared.views import View, compose_view
 from support.event_files import change_event, load_event, sqs_event
 from support.golden import golden_text, spec_example_account
 from support.lambda_context import FakeLambdaContext
@@ -37,7 +36,7 @@ def account_upsert(version: int, **account_fields: Any) -> dict[str, Any]:
     return change_event("account-upserted", version=version, account={**SPEC_ACCOUNT, **account_fields})
 
 
-def find_by_number(read_model: ReadModel, number: str) -> list[dict[str, Any]]:
+def find_by_number(read_model: TableFixture, number: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = read_model.client.query(
         TableName=read_model.table_name,
         IndexName="by-number",
@@ -55,12 +54,12 @@ def find_by_number(read_model: ReadModel, number: str) -> list[dict[str, Any]]:
         ("account-deleted", schema.account_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
         ("customer-upserted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_CUSTOMER),
         ("customer-deleted", schema.customer_key(SPEC_ACCOUNT_ID), schema.KIND_TOMBSTONE),
-        ("token-issued", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
-        ("token-revoked", schema.token_key(hashlib.sha256(b"spec-example-admin-token").hexdigest()), schema.KIND_TOKEN),
+        ("token-issued", schema.token_key(schema.token_hash("spec-example-admin-token")), schema.KIND_TOKEN),
+        ("token-revoked", schema.token_key(schema.token_hash("spec-example-admin-token")), schema.KIND_TOKEN),
     ],
 )
 def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored(
-    read_model: ReadModel, event_file: str, key: str, kind: str
+    read_model: TableFixture, event_file: str, key: str, kind: str
 ) -> None:
     # Given
     event = load_event(f"sync/{event_file}.json")
@@ -75,7 +74,7 @@ def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored
     assert stored[schema.KIND] == {"S": kind}
 
 
-def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: ReadModel) -> None:
+def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: TableFixture) -> None:
     # Given the mixed batch applied once
     batch = load_event("sync/mixed-batch.json")
     first = failed_message_ids(lambda_handler(batch, FakeLambdaContext()))
@@ -91,7 +90,7 @@ def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: ReadMo
     assert len(state_after_first) == 3
 
 
-def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_deleted(read_model: ReadModel) -> None:
+def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_deleted(read_model: TableFixture) -> None:
     # Given
     assert handle(account_upsert(1), change_event("account-deleted", version=3)) == []
 
@@ -108,7 +107,7 @@ def test_given_deleted_account_when_older_upsert_arrives_late_then_it_stays_dele
 
 
 def test_given_account_when_moved_and_renumbered_then_customer_and_number_index_follow_at_once(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # Given
     assert handle(account_upsert(1)) == []
@@ -127,7 +126,7 @@ def test_given_account_when_moved_and_renumbered_then_customer_and_number_index_
     ]
 
 
-def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model: ReadModel) -> None:
+def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model: TableFixture) -> None:
     # Given
     assert handle(change_event("token-issued"), change_event("token-revoked")) == []
 
@@ -143,7 +142,7 @@ def test_given_revoked_token_when_issued_again_then_it_stays_revoked(read_model:
     }
 
 
-def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_model: ReadModel) -> None:
+def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_model: TableFixture) -> None:
     # When
     assert handle(change_event("token-issued")) == []
 
@@ -159,7 +158,7 @@ def test_given_token_issued_then_only_its_hash_and_principal_are_stored(read_mod
 
 
 def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_admin_view(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # When
     assert handle(account_upsert(1)) == []
@@ -173,7 +172,7 @@ def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_
     )
 
     def view(level: str) -> str:
-        return compose_view(customer_view, reseller_extra, admin_extra, level_rank(level) or 0)
+        return compose_view(customer_view, reseller_extra, admin_extra, View.for_rank(level_rank(level)))
 
     admin_view = view("ADMIN")
     golden = golden_text("spec_example_admin_view.json")
@@ -185,7 +184,7 @@ def test_given_spec_example_when_synced_then_stored_views_compose_to_the_golden_
     assert reseller == {key: value for key, value in json.loads(golden).items() if key not in restricted - {"notes"}}
 
 
-def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(read_model: ReadModel) -> None:
+def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(read_model: TableFixture) -> None:
     # Given DynamoDB throttles the write of one customer record
     throttled_key = schema.customer_key("cccccccccccccccccccccccc")
 
@@ -214,10 +213,10 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
 
 
 def test_given_token_that_never_expires_when_synced_then_it_is_stored_without_purge_time(
-    read_model: ReadModel,
+    read_model: TableFixture,
 ) -> None:
     # Given a "never" expiry and a hash in upper case
-    token_hash = hashlib.sha256(b"never-expiring").hexdigest()
+    token_hash = schema.token_hash("never-expiring")
     change = change_event("token-issued", tokenHash=token_hash.upper(), expiresAt="9999-12-31T23:59:59Z")
 
     # When
@@ -230,7 +229,7 @@ def test_given_token_that_never_expires_when_synced_then_it_is_stored_without_pu
     assert schema.PURGE_AT_ATTR not in stored
 
 
-def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(read_model: ReadModel) -> None:
+def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(read_model: TableFixture) -> None:
     change = {**change_event("customer-upserted"), "time": "2026-11-27T10:00:00"}
     assert handle(change) == []
     assert read_model.item(schema.customer_key(SPEC_ACCOUNT_ID)) is not None

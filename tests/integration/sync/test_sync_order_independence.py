@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from account_sync.handler import lambda_handler
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
@@ -52,12 +52,12 @@ HISTORIES: dict[str, list[dict[str, Any]]] = {
 ALL_EVENTS = [event for history in HISTORIES.values() for event in history]
 
 
-def _clear(read_model: ReadModel) -> None:
+def _clear(read_model: TableFixture) -> None:
     for item in read_model.all_items():
         read_model.client.delete_item(TableName=read_model.table_name, Key={"pk": item["pk"]})
 
 
-def _snapshot(read_model: ReadModel) -> list[dict[str, Any]]:
+def _snapshot(read_model: TableFixture) -> list[dict[str, Any]]:
     """The table's items; a tombstone's purge time depends on the clock, so it is left out."""
     items = []
     for item in read_model.all_items():
@@ -86,7 +86,7 @@ def _apply_in_batches(events: list[dict[str, Any]], sizes: list[int]) -> None:
     batch_sizes=st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=8),
 )
 def test_given_any_permutation_with_duplicates_when_synced_then_state_equals_highest_versions_applied_once(
-    read_model: ReadModel, deliveries: list[dict[str, Any]], batch_sizes: list[int]
+    read_model: TableFixture, deliveries: list[dict[str, Any]], batch_sizes: list[int]
 ) -> None:
     # Given the state of the highest version of each record, applied once
     _clear(read_model)

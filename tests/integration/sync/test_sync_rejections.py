@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from account_sync.handler import lambda_handler
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
@@ -52,7 +52,7 @@ INVALID_ACCOUNTS = {
 
 @pytest.mark.parametrize("case", list(INVALID_ACCOUNTS), ids=list(INVALID_ACCOUNTS))
 def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and_the_record_is_untouched(
-    read_model: ReadModel, case: str, caplog: pytest.LogCaptureFixture
+    read_model: TableFixture, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a stored account
     lambda_handler(sqs_event(change_event("account-upserted", version=1)), FakeLambdaContext())
@@ -121,7 +121,7 @@ def _envelope_without_object_detail() -> dict[str, Any]:
     ],
 )
 def test_given_stored_records_when_invalid_event_of_any_type_arrives_then_only_it_fails_and_nothing_changes(
-    read_model: ReadModel, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
+    read_model: TableFixture, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given one stored record of each kind
     stored = [change_event(name) for name in ("account-upserted", "customer-upserted", "token-issued")]
@@ -146,7 +146,7 @@ def test_given_stored_records_when_invalid_event_of_any_type_arrives_then_only_i
 
 
 def test_given_body_that_is_not_json_when_synced_then_it_is_rejected(
-    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture
+    moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     event = sqs_event(change_event("customer-upserted"))
     event["Records"][0]["body"] = "{not json"
@@ -158,7 +158,7 @@ def test_given_body_that_is_not_json_when_synced_then_it_is_rejected(
 
 
 def test_given_account_too_large_to_store_when_synced_then_it_is_rejected_not_retried(
-    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture
+    moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given an account whose views would pass DynamoDB's 400 KB item limit
     huge = change_event("account-upserted", account={**spec_example_account(), "notes": "n" * 400_000})
@@ -191,7 +191,7 @@ def test_given_account_too_large_to_store_when_synced_then_it_is_rejected_not_re
     ids=["refused for good", "transient", "unexpected"],
 )
 def test_given_write_failure_when_synced_then_the_record_fails_with_one_log_line(
-    moto_read_model: ReadModel, caplog: pytest.LogCaptureFixture, failure: Exception, message: str, level: str
+    moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture, failure: Exception, message: str, level: str
 ) -> None:
     # Given DynamoDB fails every write this way
     def fail(**_: Any) -> None:
@@ -211,7 +211,7 @@ def test_given_write_failure_when_synced_then_the_record_fails_with_one_log_line
 
 
 def test_given_outcomes_when_synced_then_metrics_count_each_kind(
-    moto_read_model: ReadModel, capsys: pytest.CaptureFixture[str]
+    moto_read_model: TableFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given
     newer, older = change_event("customer-upserted", version=2), change_event("customer-upserted", version=1)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from get_account.access import MAX_RESELLER_STEPS, is_reseller_ancestor, may_read, sees_admin_extra, sees_reseller_extra
+from get_account.access import MAX_RESELLER_STEPS, is_reseller_ancestor, may_read
 from get_account.records import CustomerRecord, Principal
-from mvno_shared.levels import ORDERED_LEVELS, level_rank
+from mvno_shared.levels import ORDERED_LEVELS
 
 RESELLER_ID = "aaaaaaaaaaaaaaaaaaaaaaaa"
 OWN = "111111111111111111111111"
@@ -98,6 +98,6 @@ def test_given_admin_when_reading_anything_then_no_customer_record_is_read() -> 
 
 @pytest.mark.parametrize("level", [*ORDERED_LEVELS, "SUPERUSER"])
 def test_given_each_level_when_projecting_then_only_reseller_and_admin_see_extras(level: str) -> None:
-    rank = level_rank(level)
-    assert sees_reseller_extra(rank) == (level in {"RESELLER", "RESELLER_ADMIN", "ADMIN"})
-    assert sees_admin_extra(rank) == (level == "ADMIN")
+    view = principal(level, OWN).view
+    assert view.has_reseller_extra == (level in {"RESELLER", "RESELLER_ADMIN", "ADMIN"})
+    assert view.has_admin_extra == (level == "ADMIN")

@@ -17,8 +17,10 @@ from get_account.errors import (
     TokenRefusal,
 )
 from get_account.principals import PrincipalCache
-from get_account.reader import AccountReader, ReadTrace, pick_live_account, token_hash
+from get_account.reader import AccountReader, ReadTrace, pick_live_account
 from get_account.records import CustomerRecord, Principal, StoredAccount, TokenLookup
+from mvno_shared.schema import token_hash
+from mvno_shared.views import View
 
 ACCOUNT_ID = "1234567890abcdef12345678"
 CUSTOMER = "cccccccccccccccccccccccc"
@@ -36,8 +38,8 @@ ACCOUNT = StoredAccount(
 )
 
 
-class FakeReadModel:
-    """The ReadModel port in memory; records which reads were made."""
+class FakeReadModelReader:
+    """The ReadModelReader port in memory; records which reads were made."""
 
     def __init__(self) -> None:
         self.tokens: dict[str, TokenLookup] = {}
@@ -57,25 +59,25 @@ class FakeReadModel:
         self.calls.append("token")
         return self.tokens.get(token_hash, TokenRefusal.UNKNOWN)
 
-    def account(self, account_id: str, *, reseller_extra: bool, admin_extra: bool) -> StoredAccount | None:
+    def account(self, account_id: str, view: View) -> StoredAccount | None:
         self.calls.append("account")
         found = self.accounts.get(account_id)
-        return None if found is None else self._projected(found, reseller_extra, admin_extra)
+        return None if found is None else self._projected(found, view)
 
-    def accounts_with_number(self, number: str, *, reseller_extra: bool, admin_extra: bool) -> list[StoredAccount]:
+    def accounts_with_number(self, number: str, view: View) -> list[StoredAccount]:
         self.calls.append("accounts_with_number")
-        return [self._projected(found, reseller_extra, admin_extra) for found in self.numbers.get(number, [])]
+        return [self._projected(found, view) for found in self.numbers.get(number, [])]
 
     def customer(self, customer_id: str) -> CustomerRecord | None:
         self.calls.append("customer")
         return self.customers.get(customer_id)
 
     @staticmethod
-    def _projected(account: StoredAccount, reseller_extra: bool, admin_extra: bool) -> StoredAccount:
+    def _projected(account: StoredAccount, view: View) -> StoredAccount:
         return dataclasses.replace(
             account,
-            reseller_extra=account.reseller_extra if reseller_extra else "",
-            admin_extra=account.admin_extra if admin_extra else "",
+            reseller_extra=account.reseller_extra if view.has_reseller_extra else "",
+            admin_extra=account.admin_extra if view.has_admin_extra else "",
         )
 
 
@@ -88,8 +90,8 @@ class Clock:
 
 
 @pytest.fixture
-def read_model() -> FakeReadModel:
-    return FakeReadModel()
+def read_model() -> FakeReadModelReader:
+    return FakeReadModelReader()
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def reader(read_model: FakeReadModel, clock: Clock) -> AccountReader:
+def reader(read_model: FakeReadModelReader, clock: Clock) -> AccountReader:
     return AccountReader(read_model, PrincipalCache(30, 100, clock=clock), now_ms=lambda: NOW_MS)
 
 
@@ -107,7 +109,7 @@ def read(reader: AccountReader, token: str | None, raw_id: str | None = ACCOUNT_
 
 
 def test_given_no_token_when_read_then_missing_token_without_any_read(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     with pytest.raises(MissingTokenError):
         read(reader, None)
@@ -120,7 +122,7 @@ def test_given_no_token_when_read_then_missing_token_without_any_read(
     ("stored", "reason"), [(None, TokenRefusal.UNKNOWN), (TokenRefusal.REVOKED, TokenRefusal.REVOKED)]
 )
 def test_given_unknown_or_revoked_token_when_read_then_invalid_token(
-    reader: AccountReader, read_model: FakeReadModel, stored: TokenRefusal | None, reason: TokenRefusal
+    reader: AccountReader, read_model: FakeReadModelReader, stored: TokenRefusal | None, reason: TokenRefusal
 ) -> None:
     if stored is not None:
         read_model.tokens[token_hash("t")] = stored
@@ -135,7 +137,7 @@ def test_given_invalid_token_and_malformed_id_when_read_then_token_is_refused_fi
 
 
 def test_given_valid_token_and_malformed_id_when_read_then_invalid_id(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "ADMIN")
     with pytest.raises(InvalidAccountIdError):
@@ -145,20 +147,22 @@ def test_given_valid_token_and_malformed_id_when_read_then_invalid_id(
 
 @pytest.mark.parametrize("expires_at_ms", [NOW_MS, NOW_MS - 1])
 def test_given_expired_token_when_read_then_expired_before_the_id_is_judged(
-    reader: AccountReader, read_model: FakeReadModel, expires_at_ms: int
+    reader: AccountReader, read_model: FakeReadModelReader, expires_at_ms: int
 ) -> None:
     read_model.issue("t", "ADMIN", expires_at_ms=expires_at_ms)
     with pytest.raises(TokenExpiredError):
         read(reader, "t", "not-an-id")
 
 
-def test_given_token_expiring_later_when_read_then_served(reader: AccountReader, read_model: FakeReadModel) -> None:
+def test_given_token_expiring_later_when_read_then_served(
+    reader: AccountReader, read_model: FakeReadModelReader
+) -> None:
     read_model.issue("t", "VIEWER", expires_at_ms=NOW_MS + 1)
     assert read(reader, "t") == ACCOUNT.customer_view
 
 
 def test_given_cold_cache_when_read_by_id_then_one_round_trip_and_then_only_the_account(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "VIEWER")
 
@@ -169,7 +173,7 @@ def test_given_cold_cache_when_read_by_id_then_one_round_trip_and_then_only_the_
 
 
 def test_given_cold_cache_when_read_by_number_then_token_then_number_index(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "VIEWER")
 
@@ -180,7 +184,7 @@ def test_given_cold_cache_when_read_by_number_then_token_then_number_index(
 
 
 def test_given_cached_principal_revoked_when_read_within_ttl_then_served_and_after_ttl_refused(
-    reader: AccountReader, read_model: FakeReadModel, clock: Clock
+    reader: AccountReader, read_model: FakeReadModelReader, clock: Clock
 ) -> None:
     read_model.issue("t", "VIEWER")
     read(reader, "t")
@@ -195,7 +199,7 @@ def test_given_cached_principal_revoked_when_read_within_ttl_then_served_and_aft
 
 @pytest.mark.parametrize("level", ["VIEWER", "RESELLER", "ADMIN", "NOT_A_LEVEL"])
 def test_given_missing_account_when_read_then_not_found_whatever_the_level(
-    reader: AccountReader, read_model: FakeReadModel, level: str
+    reader: AccountReader, read_model: FakeReadModelReader, level: str
 ) -> None:
     read_model.issue("t", level)
     with pytest.raises(AccountNotFoundError):
@@ -205,7 +209,7 @@ def test_given_missing_account_when_read_then_not_found_whatever_the_level(
 
 
 def test_given_unknown_level_when_reading_own_account_then_denied(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "NOT_A_LEVEL")
     with pytest.raises(AccessDeniedError):
@@ -213,7 +217,7 @@ def test_given_unknown_level_when_reading_own_account_then_denied(
 
 
 def test_given_reseller_above_customer_when_read_then_tree_is_walked(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "RESELLER", customer=RESELLER)
     assert read(reader, "t") == '{"_id":"1234567890abcdef12345678","notes":"n"}'
@@ -221,7 +225,7 @@ def test_given_reseller_above_customer_when_read_then_tree_is_walked(
 
 
 def test_given_viewer_of_another_customer_when_read_then_denied(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "VIEWER", customer=RESELLER)
     with pytest.raises(AccessDeniedError):
@@ -240,7 +244,7 @@ def test_given_viewer_of_another_customer_when_read_then_denied(
 )
 @pytest.mark.parametrize("warm", [False, True])
 def test_given_each_level_when_read_then_its_view(
-    reader: AccountReader, read_model: FakeReadModel, level: str, body: str, warm: bool
+    reader: AccountReader, read_model: FakeReadModelReader, level: str, body: str, warm: bool
 ) -> None:
     read_model.issue("t", level)
     if warm:
@@ -250,7 +254,7 @@ def test_given_each_level_when_read_then_its_view(
 
 
 def test_given_trace_when_read_then_it_tells_lookup_and_principal(
-    reader: AccountReader, read_model: FakeReadModel
+    reader: AccountReader, read_model: FakeReadModelReader
 ) -> None:
     read_model.issue("t", "VIEWER")
     cold, warm = ReadTrace(), ReadTrace()

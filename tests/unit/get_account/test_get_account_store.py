@@ -14,8 +14,9 @@ from botocore.stub import ANY, Stubber
 
 from get_account.errors import CorruptRecordError, ReadModelUnavailableError, TokenRefusal
 from get_account.records import CustomerRecord, Principal, StoredAccount
-from get_account.store import DynamoReadModel
+from get_account.store import DynamoReadModelReader
 from mvno_shared import schema
+from mvno_shared.views import View
 
 TABLE = "accounts"
 INDEX = "by-number"
@@ -74,8 +75,8 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def store(client: Any, sleeps: list[float]) -> DynamoReadModel:
-    return DynamoReadModel(client, TABLE, INDEX, sleep=sleeps.append)
+def store(client: Any, sleeps: list[float]) -> DynamoReadModelReader:
+    return DynamoReadModelReader(client, TABLE, INDEX, sleep=sleeps.append)
 
 
 def projection_names(params: dict[str, Any]) -> set[str]:
@@ -84,7 +85,7 @@ def projection_names(params: dict[str, Any]) -> set[str]:
 
 
 def test_given_token_and_account_when_read_together_then_one_batch_get_with_both_keys(
-    store: DynamoReadModel, stubber: Stubber, sent: list[dict[str, Any]]
+    store: DynamoReadModelReader, stubber: Stubber, sent: list[dict[str, Any]]
 ) -> None:
     stubber.add_response(
         "batch_get_item",
@@ -119,7 +120,7 @@ def test_given_token_and_account_when_read_together_then_one_batch_get_with_both
 
 
 def test_given_unprocessed_keys_when_batch_read_then_retried_with_backoff(
-    store: DynamoReadModel, stubber: Stubber, sleeps: list[float]
+    store: DynamoReadModelReader, stubber: Stubber, sleeps: list[float]
 ) -> None:
     leftover = {TABLE: {"Keys": [ACCOUNT_PK], "ProjectionExpression": "#a0", "ExpressionAttributeNames": {"#a0": "pk"}}}
     stubber.add_response("batch_get_item", {"Responses": {TABLE: [TOKEN_ITEM]}, "UnprocessedKeys": leftover})
@@ -133,7 +134,7 @@ def test_given_unprocessed_keys_when_batch_read_then_retried_with_backoff(
 
 
 def test_given_keys_never_processed_when_batch_read_then_unavailable(
-    store: DynamoReadModel, stubber: Stubber, sleeps: list[float]
+    store: DynamoReadModelReader, stubber: Stubber, sleeps: list[float]
 ) -> None:
     leftover = {TABLE: {"Keys": [TOKEN_PK, ACCOUNT_PK]}}
     for _ in range(3):
@@ -145,24 +146,23 @@ def test_given_keys_never_processed_when_batch_read_then_unavailable(
 
 
 @pytest.mark.parametrize(
-    ("reseller_extra", "admin_extra", "views"),
+    ("view", "views"),
     [
-        (False, False, {"viewCustomer"}),
-        (True, False, {"viewCustomer", "viewResellerExtra"}),
-        (True, True, {"viewCustomer", "viewResellerExtra", "viewAdminExtra"}),
+        (View.CUSTOMER, {"viewCustomer"}),
+        (View.RESELLER, {"viewCustomer", "viewResellerExtra"}),
+        (View.ADMIN, {"viewCustomer", "viewResellerExtra", "viewAdminExtra"}),
     ],
 )
 def test_given_cached_principal_when_account_read_then_get_item_projects_only_the_views_it_sees(
-    store: DynamoReadModel,
+    store: DynamoReadModelReader,
     stubber: Stubber,
     sent: list[dict[str, Any]],
-    reseller_extra: bool,
-    admin_extra: bool,
+    view: View,
     views: set[str],
 ) -> None:
     stubber.add_response("get_item", {"Item": ACCOUNT_ITEM})
 
-    store.account(ACCOUNT_ID, reseller_extra=reseller_extra, admin_extra=admin_extra)
+    store.account(ACCOUNT_ID, view)
 
     [request] = sent
     assert request["Key"] == ACCOUNT_PK
@@ -170,13 +170,13 @@ def test_given_cached_principal_when_account_read_then_get_item_projects_only_th
 
 
 def test_given_number_when_queried_then_index_is_used_and_pages_are_followed(
-    store: DynamoReadModel, stubber: Stubber, sent: list[dict[str, Any]]
+    store: DynamoReadModelReader, stubber: Stubber, sent: list[dict[str, Any]]
 ) -> None:
     second = {**ACCOUNT_ITEM, "version": {"N": "5"}, "state": {"S": "DELETING"}}
     stubber.add_response("query", {"Items": [ACCOUNT_ITEM], "LastEvaluatedKey": ACCOUNT_PK})
     stubber.add_response("query", {"Items": [second]})
 
-    accounts = store.accounts_with_number("+4512345678", reseller_extra=False, admin_extra=False)
+    accounts = store.accounts_with_number("+4512345678", View.CUSTOMER)
 
     assert [(account.state, account.version) for account in accounts] == [("ACTIVE", 4), ("DELETING", 5)]
     first_request, second_request = sent
@@ -199,7 +199,7 @@ def test_given_number_when_queried_then_index_is_used_and_pages_are_followed(
     ],
 )
 def test_given_stored_token_item_when_read_then_principal_or_refusal(
-    store: DynamoReadModel, stubber: Stubber, item: dict[str, Any] | None, expected: object
+    store: DynamoReadModelReader, stubber: Stubber, item: dict[str, Any] | None, expected: object
 ) -> None:
     stubber.add_response("get_item", {} if item is None else {"Item": item})
 
@@ -216,25 +216,27 @@ def test_given_stored_token_item_when_read_then_principal_or_refusal(
     ],
 )
 def test_given_customer_item_when_read_then_record_or_none(
-    store: DynamoReadModel, stubber: Stubber, item: dict[str, Any] | None, expected: CustomerRecord | None
+    store: DynamoReadModelReader, stubber: Stubber, item: dict[str, Any] | None, expected: CustomerRecord | None
 ) -> None:
     stubber.add_response("get_item", {} if item is None else {"Item": item})
 
     assert store.customer("x") == expected
 
 
-def test_given_tombstone_when_account_read_then_none(store: DynamoReadModel, stubber: Stubber) -> None:
+def test_given_tombstone_when_account_read_then_none(store: DynamoReadModelReader, stubber: Stubber) -> None:
     tombstone = {**ACCOUNT_PK, "kind": {"S": schema.KIND_TOMBSTONE}, "version": {"N": "9"}, "purgeAt": {"N": "1"}}
     stubber.add_response("get_item", {"Item": tombstone})
 
-    assert store.account(ACCOUNT_ID, reseller_extra=True, admin_extra=True) is None
+    assert store.account(ACCOUNT_ID, View.ADMIN) is None
 
 
-def test_given_account_without_view_when_read_then_corrupt_record(store: DynamoReadModel, stubber: Stubber) -> None:
+def test_given_account_without_view_when_read_then_corrupt_record(
+    store: DynamoReadModelReader, stubber: Stubber
+) -> None:
     stubber.add_response("get_item", {"Item": {k: v for k, v in ACCOUNT_ITEM.items() if k != "viewCustomer"}})
 
     with pytest.raises(CorruptRecordError):
-        store.account(ACCOUNT_ID, reseller_extra=False, admin_extra=False)
+        store.account(ACCOUNT_ID, View.CUSTOMER)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +250,7 @@ def test_given_account_without_view_when_read_then_corrupt_record(store: DynamoR
     ],
 )
 def test_given_throttling_or_server_error_when_read_then_unavailable(
-    store: DynamoReadModel, stubber: Stubber, code: str, status: int
+    store: DynamoReadModelReader, stubber: Stubber, code: str, status: int
 ) -> None:
     stubber.add_client_error("get_item", service_error_code=code, http_status_code=status)
 
@@ -257,7 +259,7 @@ def test_given_throttling_or_server_error_when_read_then_unavailable(
 
 
 def test_given_a_request_error_when_read_then_it_is_not_disguised_as_unavailable(
-    store: DynamoReadModel, stubber: Stubber
+    store: DynamoReadModelReader, stubber: Stubber
 ) -> None:
     stubber.add_client_error("get_item", service_error_code="ResourceNotFoundException", http_status_code=400)
 
@@ -265,7 +267,7 @@ def test_given_a_request_error_when_read_then_it_is_not_disguised_as_unavailable
         store.token(TOKEN_HASH)
 
 
-def test_given_unreachable_endpoint_when_read_then_unavailable(client: Any, store: DynamoReadModel) -> None:
+def test_given_unreachable_endpoint_when_read_then_unavailable(client: Any, store: DynamoReadModelReader) -> None:
     def refuse_connection(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
 

@@ -15,18 +15,31 @@ from hypothesis import strategies as st
 from account_sync.account_document import parse_account
 from account_sync.rendering import RenderedViews, render_views
 from mvno_shared.levels import level_rank
-from mvno_shared.views import compose_view
+from mvno_shared.views import View, compose_view
 from support.golden import GOLDEN_DIR, spec_example_account
+from support.spec_fields import (
+    ADMIN_ONLY,
+    BOOL,
+    CUSTOM,
+    DATE,
+    E164,
+    ID,
+    INT,
+    NUMBER,
+    REQUIRED,
+    RESELLER_ONLY,
+    SPEC_TABLE,
+    TEXT,
+    TEXTS,
+)
 
-RESELLER_ONLY = {"notes"}
-ADMIN_ONLY = {"socs", "socsOverride", "purchaseInfo", "socLimit"}
 ACCOUNT_ID = "1234567890abcdef12345678"
 
 
 def _view(views: RenderedViews, level: str) -> str:
     rank = level_rank(level)
     assert rank is not None
-    return compose_view(views.customer_view, views.reseller_extra, views.admin_extra, rank)
+    return compose_view(views.customer_view, views.reseller_extra, views.admin_extra, View.for_rank(rank))
 
 
 def _render(raw: dict[str, Any], level: str = "ADMIN") -> dict[str, Any]:
@@ -235,102 +248,6 @@ def test_given_non_ascii_text_when_rendered_then_it_is_compact_utf8_json_without
 
 # Property: whatever a producer sends, only documented fields come out, formatted as documented
 
-# Kinds of value in the spec's table.
-ID, TEXT, BOOL, NUMBER, INT, E164, DATE = "id", "text", "bool", "number", "int", "e164", "date"
-TEXTS, CUSTOM = "list of text", "custom"
-
-
-def _sim(*extra: tuple[str, Any]) -> dict[str, Any]:
-    fields = ["simNumber", "imsi", "network", "puk1", "puk2", "pin1", "pin2", "formFactor", "activationCode"]
-    return dict.fromkeys(fields, TEXT) | dict(extra)
-
-
-# The spec's table, written out independently of the model: the oracle for the allowlist and order.
-SPEC_TABLE: dict[str, Any] = {
-    "_id": ID,
-    "customer": ID,
-    "state": TEXT,
-    "type": TEXT,
-    "number": E164,
-    "feature": dict.fromkeys(
-        [
-            "highRate",
-            "international",
-            "data",
-            "fiveG",
-            "publicIP",
-            "chargedServices",
-            "voicemail",
-            "secretNumber",
-            "roaming",
-            "roamingData",
-            "mms",
-            "dataTopUpSms",
-            "smartWatchSim",
-            "disableHdAudio",
-        ],
-        BOOL,
-    ),
-    "mvnoSim": _sim(),
-    "dataSharingSims": [_sim(("number", E164), ("name", TEXT))],
-    "mvnoSimNetworkChangeTo": _sim(("when", DATE), ("socs", TEXTS)),
-    "voicemail": {
-        "notify": TEXT,
-        "email": TEXT,
-        "emailFile": BOOL,
-        "pin": TEXT,
-        "pinBlockedUntil": DATE,
-        "defaultGreeting": TEXT,
-        "greetings": [{"key": TEXT, "fileId": ID}],
-    },
-    "donorSimNumber": TEXT,
-    "sipAccount": ID,
-    "pbx": INT,
-    "extension": ID,
-    "dnd": BOOL,
-    "ratePlan": ID,
-    "newRatePlan": ID,
-    "socs": TEXTS,
-    "socsOverride": [{"soc": TEXT, "newSoc": TEXT, "expireEOM": BOOL, "startEOM": BOOL, "setBySystem": BOOL}],
-    "notes": TEXT,
-    "custom": CUSTOM,
-    "billingCustomer": ID,
-    "invoicedUntil": DATE,
-    "startDate": DATE,
-    "deleteDate": DATE,
-    "employeeDeleteDate": DATE,
-    "info": {"updating": BOOL, "dataDisabled": BOOL, "imei": TEXT, "deviceType": TEXT, "usageBlock": BOOL},
-    "numberState": TEXT,
-    "employee": ID,
-    "employeeName": TEXT,
-    "employeeBillingCustomer": ID,
-    "name": TEXT,
-    "listed": BOOL,
-    "porting": ID,
-    "purchaseInfo": {"orderId": TEXT, "date": DATE, "paymentOption": TEXT, "serial": TEXT},
-    "topUp": {"data": NUMBER},
-    "socLimit": {"data": NUMBER, "minutes": NUMBER},
-    "smartWatch": {
-        "eid": TEXT,
-        "model": TEXT,
-        "number": E164,
-        "state": TEXT,
-        "createdAt": DATE,
-        "invoicedUntil": DATE,
-        "orderState": TEXT,
-        "smartWatchSim": dict.fromkeys(
-            ["simNumber", "imsi", "pin1", "pin2", "puk1", "puk2", "network", "formFactor", "activationCode"], TEXT
-        ),
-    },
-    "restOfWorldRoaming": {
-        "productId": TEXT,
-        "productName": TEXT,
-        "productPrice": NUMBER,
-        "isOverride": BOOL,
-        "keepAfterExpire": BOOL,
-    },
-}
-REQUIRED = {"_id", "customer"}
 
 _json_leaves = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8)

@@ -9,7 +9,7 @@ import pytest
 
 from account_sync.change_events import envelope_of, parse_change
 from account_sync.wiring import sync_service
-from conftest import ReadModel
+from conftest import TableFixture
 from mvno_local.template import create_table
 from mvno_shared import schema
 from mvno_shared.aws_clients import dynamodb_client
@@ -22,7 +22,7 @@ def test_given_a_warm_process_when_the_service_is_asked_for_twice_then_it_is_bui
 
 
 def test_given_new_settings_when_the_caches_are_reset_then_a_fresh_service_writes_to_the_new_table(
-    moto_read_model: ReadModel, monkeypatch: pytest.MonkeyPatch
+    moto_read_model: TableFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a service built for the first table
     first = sync_service()

@@ -1,0 +1,12 @@
+"""What a new Lambda instance is, for the tests: the process's settings and client built afresh,
+and so the reader (with its principal cache) and the Sync service built on them."""
+
+from __future__ import annotations
+
+from mvno_shared.aws_clients import dynamodb_client
+from mvno_shared.settings import settings_from_environment
+
+
+def fresh_instance() -> None:
+    settings_from_environment.cache_clear()
+    dynamodb_client.cache_clear()
