@@ -175,8 +175,8 @@ def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
     """
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
-    from mvno_shared.aws_clients import dynamodb_client
     from get_account.wiring import build_reader
+    from mvno_shared.aws_clients import dynamodb_client
 
     delay = float(os.environ["BENCH_DELAY_MS"]) / 1000
     stub = StubDynamoDB(fixtures["items"], delay_seconds=delay)
