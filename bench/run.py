@@ -58,7 +58,8 @@ def _environment(**overrides: str) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "eu-west-1",
             "PYTHONPATH": os.pathsep.join(
-                str(ROOT / part) for part in ("", "layers/shared", "functions/get_account", "functions/account_sync")
+                str(ROOT / part)
+                for part in ("", "layers/shared", "functions/get_account", "functions/account_sync", "tests")
             ),
         }
     )
