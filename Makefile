@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 # sam build's output in .aws-sam/build (see the build target)
 BUILD_STAMP := .aws-sam/build.stamp
 
-.PHONY: test lint typecheck unit integration run bench bench-readme lint-iac build clean
+.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean
 
 $(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## test: lint, type-check and every test (unit, moto and dynalite integration)
-test: lint typecheck lint-iac unit
+## test: lint, type-check, the template's checks and every test (unit, integration, e2e)
+test: lint typecheck lint-iac unit integration e2e
 
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
@@ -31,8 +31,23 @@ lint: $(VENV_STAMP)
 typecheck: $(VENV_STAMP)
 	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench
 
-unit: $(VENV_STAMP) $(NODE_STAMP)
-	$(BIN)/pytest
+# Every folder of tests/ is in exactly one of these (tests/unit/test_test_layout.py checks it).
+# unit: no process of its own besides pytest: the functions' code, the layer and template.yaml
+#   (tests/unit), and make run's parts in process, AWS on in-process moto (tests/local).
+# integration: the handlers on moto and on dynalite (a DynamoDB emulator, started by the tests).
+# e2e: make run itself, started as a subprocess and used over HTTP and boto3.
+UNIT_TESTS := tests/unit tests/local
+INTEGRATION_TESTS := tests/integration
+E2E_TESTS := tests/e2e
+
+unit: $(VENV_STAMP)
+	$(BIN)/pytest $(UNIT_TESTS)
+
+integration: $(VENV_STAMP) $(NODE_STAMP)
+	$(BIN)/pytest $(INTEGRATION_TESTS)
+
+e2e: $(VENV_STAMP) $(NODE_STAMP)
+	$(BIN)/pytest $(E2E_TESTS)
 
 ## run: the whole service on an embedded AWS emulator (see README)
 # Only local/ and the shared layer (the read model's schema: how demo tokens are hashed) on the path:

@@ -6,17 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from account_sync.change_events import DETAIL_MODELS
-from mvno_local.template import global_environment
+from mvno_local.template import global_environment, logical_ids_of_type, properties, resource, template
 from mvno_shared import schema
 from mvno_shared.settings import Settings
 from unit.infrastructure.template_facts import (
     get_att,
-    logical_ids_of_type,
     parameter_value,
-    properties,
     ref,
-    resource,
-    template,
 )
 
 
