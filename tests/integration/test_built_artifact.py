@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from mvno_local.template import TEMPLATE_PATH, load_template
+from mvno_local.paths import REPO_ROOT as REPOSITORY
+from mvno_local.template import template
 
-REPOSITORY = TEMPLATE_PATH.parent
 BUILD_DIR = REPOSITORY / ".aws-sam" / "build"
 # A .pyc header: magic number, flags, then (hash-based) the source's hash. Flags 0b01: hash-based,
 # never checked against the source (PEP 552's unchecked-hash).
@@ -53,7 +53,7 @@ def built() -> dict[str, Path]:
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     roots = {}
-    for logical_id, body in load_template()["Resources"].items():
+    for logical_id, body in template()["Resources"].items():
         if body["Type"] == "AWS::Serverless::Function":
             roots[logical_id] = BUILD_DIR / logical_id
         elif body["Type"] == "AWS::Serverless::LayerVersion":
@@ -103,7 +103,7 @@ def test_given_the_build_when_read_then_the_handlers_are_there_and_no_other_inte
     built: dict[str, Path],
 ) -> None:
     # Given
-    resources = load_template()["Resources"]
+    resources = template()["Resources"]
 
     for logical_id, root in built.items():
         handler = resources[logical_id].get("Properties", {}).get("Handler")
@@ -120,7 +120,7 @@ def test_given_the_build_when_its_native_extensions_are_read_then_they_are_for_t
     built: dict[str, Path],
 ) -> None:
     # Given: the architecture every function runs on
-    (architecture,) = load_template()["Globals"]["Function"]["Architectures"]
+    (architecture,) = template()["Globals"]["Function"]["Architectures"]
     extensions = [path for root in built.values() for path in root.rglob("*.so")]
     assert extensions, "expected pydantic-core's extension in the Sync function"
 
