@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 # sam build's output in .aws-sam/build (see the build target)
 BUILD_STAMP := .aws-sam/build.stamp
 
-.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean
+.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi
 
 $(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench tools
 
 # Every folder of tests/ is in exactly one of these (tests/unit/test_test_layout.py checks it).
 # unit: no process of its own besides pytest: the functions' code, the layer and template.yaml
@@ -55,6 +55,12 @@ e2e: $(VENV_STAMP) $(NODE_STAMP)
 # A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
 run: $(VENV_STAMP)
 	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
+
+## openapi: docs/openapi.apigateway.yaml, the contract's routes as API Gateway imports them
+# API Gateway takes OpenAPI 3.0 only; template.yaml includes this form of docs/openapi.yaml (3.1).
+# A test fails when it is out of date.
+openapi: $(VENV_STAMP)
+	$(PY) tools/gateway_openapi.py
 
 ## bench: the read path and the built artifact against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the tables and
@@ -87,7 +93,7 @@ SAM := AWS_DEFAULT_REGION=eu-west-1 SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.11.7:3.1
 CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/bin/checkov
 # What sam build packages: re-check only when the template or the code it builds changed.
 # 2>/dev/null: sam build runs this Makefile from a scratch copy of one CodeUri, where these folders do not exist.
-IAC_INPUTS := template.yaml Makefile $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*' 2>/dev/null)
+IAC_INPUTS := template.yaml Makefile docs/openapi.apigateway.yaml $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*' 2>/dev/null)
 IAC_STAMP := .aws-sam/lint-iac.stamp
 
 $(UV_STAMP): | $(VENV_STAMP)

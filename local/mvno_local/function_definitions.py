@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mvno_local import template
-from mvno_local.intrinsics import References, UnresolvableError
+from mvno_local.api_definition import DefinedRoute, DefinitionError, defined_routes
+from mvno_local.intrinsics import References, TemplateError, UnresolvableError
 from mvno_local.paths import REPO_ROOT
 from mvno_local.resources import Queue
 
@@ -46,6 +47,7 @@ def read_functions(refs: References, queues: dict[str, Queue], notes: list[str])
         for logical_id, properties in template.resources_of_type(template.LAYER)
     }
     queue_by_arn = {queue.arn: queue for queue in queues.values()}
+    defined = _defined_routes()
     functions = []
     for logical_id in template.logical_ids_of_type(template.FUNCTION):
         properties = template.function_properties(logical_id)
@@ -79,6 +81,7 @@ def read_functions(refs: References, queues: dict[str, Queue], notes: list[str])
                 )
             elif event.get("Type") == "HttpApi":
                 routes.append(HttpRoute(event_properties.get("Method", "ANY").upper(), event_properties["Path"]))
+        routes += [HttpRoute(route.method, route.path) for route in defined if route.function == logical_id]
         functions.append(
             FunctionDefinition(
                 logical_id=logical_id,
@@ -92,3 +95,18 @@ def read_functions(refs: References, queues: dict[str, Queue], notes: list[str])
             )
         )
     return functions
+
+
+def _defined_routes() -> list[DefinedRoute]:
+    """The routes of the HttpApis' included OpenAPI definitions, each naming a template function."""
+    try:
+        defined = list(defined_routes(template.template(), REPO_ROOT))
+    except (DefinitionError, OSError) as error:
+        raise TemplateError(f"template.yaml: HttpApi definition: {error}") from None
+    functions = set(template.logical_ids_of_type(template.FUNCTION))
+    for route in defined:
+        if route.function not in functions:
+            raise TemplateError(
+                f"template.yaml: {route.api} sends {route.method} {route.path} to {route.function}, no function"
+            )
+    return defined
