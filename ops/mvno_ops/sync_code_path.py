@@ -25,16 +25,13 @@ def sync_code_paths() -> list[Path]:
     if not (REPO_ROOT / "template.yaml").is_file():
         raise CodeNotFoundError(f"template.yaml not found in {REPO_ROOT}: install mvno-ops from a checkout (-e ./ops)")
     _prepend(LOCAL_CODE)
-    from mvno_local.template import load_template
+    from mvno_local import template
 
-    template = load_template()
-    resources = template["Resources"]
-    function = resources[SYNC_FUNCTION]["Properties"]
-    layers = [*template.get("Globals", {}).get("Function", {}).get("Layers", []), *function.get("Layers", [])]
+    function = template.function_properties(SYNC_FUNCTION)  # Globals merged, as SAM deploys it
     paths = [REPO_ROOT / function["CodeUri"]]
-    for layer in layers:
-        if isinstance(layer, dict) and layer.get("Ref") in resources:
-            paths.append(REPO_ROOT / resources[layer["Ref"]]["Properties"]["ContentUri"])
+    for layer in function.get("Layers", []):
+        if isinstance(layer, dict) and "Ref" in layer:
+            paths.append(REPO_ROOT / template.properties(layer["Ref"])["ContentUri"])
     return paths
 
 

@@ -178,9 +178,10 @@ def _stack_outputs(session: Any, name: str, region: str | None) -> dict[str, str
 
 def _local(runtime: Runtime, named: dict[str, str], max_connections: int) -> Target:
     """make run's names and endpoint, from make run's own code (their one home)."""
-    from mvno_local.config import LocalConfig, StartupError
-    from mvno_local.runner import prepare_aws_environment
-    from mvno_local.stack import LOCAL_NAMES
+    from mvno_local.aws_environment import prepare_aws_environment
+    from mvno_local.config import LocalConfig
+    from mvno_local.errors import StartupError
+    from mvno_local.local_account import LOCAL_NAMES
 
     try:
         config = LocalConfig.from_environ(runtime.environ)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mvno_local.template import create_table
+from mvno_local.resources import create_table
 from mvno_ops.runtime import Runtime
 from mvno_shared import schema
 from support.event_files import change_event

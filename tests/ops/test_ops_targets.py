@@ -17,8 +17,9 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from mvno_local.emulator import fix_eventbridge_envelope
-from mvno_local.stack import LOCAL_NAMES, deploy
-from mvno_local.template import load_template
+from mvno_local.deployment import deploy
+from mvno_local.local_account import LOCAL_NAMES
+from mvno_local.template import template
 from mvno_ops.targets import STACK_OUTPUTS
 from mvno_shared.settings import MIN_TOMBSTONE_RETENTION_DAYS
 from support.dynalite import free_port
@@ -30,7 +31,7 @@ CONSOLE_SCRIPT = Path(sys.executable).with_name("mvno-ops")
 
 
 def test_given_the_template_then_the_stack_outputs_name_everything_the_tool_works_on() -> None:
-    outputs = load_template()["Outputs"]
+    outputs = template()["Outputs"]
 
     assert set(STACK_OUTPUTS.values()) <= set(outputs)
     assert outputs["SyncQueueUrl"]["Value"] == {"Ref": "SyncQueue"}
@@ -38,7 +39,7 @@ def test_given_the_template_then_the_stack_outputs_name_everything_the_tool_work
 
 
 def test_given_the_template_then_the_bus_archive_keeps_every_event_at_least_as_long_as_the_tombstones() -> None:
-    template = load_template()
+    template = template()
     archive = template["Resources"]["ChangeEventArchive"]
     retention = template["Parameters"]["ChangeEventArchiveRetentionDays"]
 

@@ -19,7 +19,7 @@ from account_sync.handler import lambda_handler as sync_handler
 from conftest import TableFixture
 from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.sqs_poller import sqs_record
-from mvno_local.stack import LocalDeployment, deploy
+from mvno_local.deployment import LocalDeployment, deploy
 from mvno_ops.cli import app
 from mvno_ops.runtime import Runtime
 from mvno_shared.aws_clients import dynamodb_client

@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import TableFixture
-from get_account.handler import lambda_handler
 from support import log_capture
-from support.api_events import api_event, token_in
+from support.api_events import api_event, call_get_account, token_in
 from support.event_files import change_event
 from support.golden import golden_text
-from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import (
     delete_account,
     issue_token,
@@ -36,8 +34,7 @@ NUMBER = "+4570000001"
 
 
 def get(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
-    return response
+    return call_get_account(event)
 
 
 def read(account_id: str, token: str) -> dict[str, Any]:
