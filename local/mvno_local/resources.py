@@ -8,6 +8,7 @@ alarms...) is left out; a value that refers to such a resource is left out with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -212,8 +213,7 @@ def _create_archive(events: Any, logical_id: str, properties: dict[str, Any], re
     if "EventPattern" in properties:
         pattern = refs.resolve(properties["EventPattern"])
         arguments["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
-    try:
+    # One left by an earlier run on a persistent endpoint is kept.
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
         events.create_archive(**arguments)
-    except events.exceptions.ResourceAlreadyExistsException:  # left by an earlier run on a persistent endpoint
-        pass
     refs.refs[logical_id] = arguments["ArchiveName"]

@@ -16,8 +16,8 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.deployment import deploy
+from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.local_account import LOCAL_NAMES
 from mvno_local.template import template
 from mvno_ops.targets import STACK_OUTPUTS
@@ -39,9 +39,8 @@ def test_given_the_template_then_the_stack_outputs_name_everything_the_tool_work
 
 
 def test_given_the_template_then_the_bus_archive_keeps_every_event_at_least_as_long_as_the_tombstones() -> None:
-    template = template()
-    archive = template["Resources"]["ChangeEventArchive"]
-    retention = template["Parameters"]["ChangeEventArchiveRetentionDays"]
+    archive = template()["Resources"]["ChangeEventArchive"]
+    retention = template()["Parameters"]["ChangeEventArchiveRetentionDays"]
 
     assert archive["Type"] == "AWS::Events::Archive"
     assert archive["Properties"]["SourceArn"] == {"Fn::GetAtt": ["EventBus", "Arn"]}

@@ -16,15 +16,15 @@ from moto import mock_aws
 from typer.testing import CliRunner, Result
 
 from account_sync.handler import lambda_handler as sync_handler
+from account_sync.wiring import sync_dynamodb_client
 from conftest import TableFixture
+from mvno_local.deployment import LocalDeployment, deploy
 from mvno_local.emulator import fix_eventbridge_envelope
 from mvno_local.sqs_poller import sqs_record
-from mvno_local.deployment import LocalDeployment, deploy
 from mvno_ops.cli import app
 from mvno_ops.runtime import Runtime
-from mvno_shared.aws_clients import dynamodb_client
-from mvno_shared.settings import settings_from_environment
-from support.lambda_context import FakeLambdaContext
+from support.lambda_context import sync_lambda_context
+from support.lambda_instance import fresh_instance
 from support.log_capture import leaks
 from support.ops_faults import FailAfter
 
@@ -96,7 +96,7 @@ class Pipeline:
                 return acknowledged
             queue = self.deployment.queues["SyncQueue"]
             event = {"Records": [sqs_record(message, queue.arn, REGION) for message in messages]}
-            response = sync_handler(event, FakeLambdaContext())
+            response = sync_handler(event, sync_lambda_context())
             failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
             done = [message for message in messages if message["MessageId"] not in failed]
             for message in done:
@@ -143,23 +143,21 @@ def _pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, b
             monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", request.getfixturevalue("dynalite_endpoint"))
         deployment = deploy(_clients, REGION)
         monkeypatch.setenv("TABLE_NAME", deployment.table_name)
-        settings_from_environment.cache_clear()
-        dynamodb_client.cache_clear()
+        fresh_instance()
         read_model = TableFixture(_clients("dynamodb"), deployment.table_name, backend)
         try:
             yield Pipeline(deployment, read_model, _clients("sqs"), _clients("events"))
         finally:
             if backend == "dynalite":
                 read_model.client.delete_table(TableName=deployment.table_name)
-            settings_from_environment.cache_clear()
-            dynamodb_client.cache_clear()
+            fresh_instance()
 
 
 @contextmanager
 def sync_refused_by_dynamodb() -> Iterator[None]:
     """The Sync function's PutItem refused with AccessDenied (a permission missing, since fixed)."""
     fault = FailAfter("dynamodb.PutItem", 0, "AccessDeniedException")
-    events = dynamodb_client().meta.events
+    events = sync_dynamodb_client().meta.events
     fault.install(events)
     try:
         yield

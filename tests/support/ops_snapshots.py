@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mvno_shared.schema import token_hash
 from support.event_files import change_event
 from support.log_capture import forbid
-from mvno_shared.schema import token_hash
 from support.read_model_seed import account_document
 
 RESELLER = "0000000000000000000000f1"
