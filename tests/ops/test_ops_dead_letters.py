@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from get_account.handler import lambda_handler as get_account
 from mvno_ops.runtime import Runtime
-from support.api_events import api_event
-from support.lambda_context import FakeLambdaContext
+from support.api_events import api_event, call_get_account
 from support.ops_faults import FailAfter
 from support.ops_pipeline import Pipeline, moto_pipeline, run_ops, sync_refused_by_dynamodb
 from support.ops_snapshots import account_id, account_line, number
@@ -51,9 +49,7 @@ def listed(pipeline: Pipeline, runtime: Runtime | None = None) -> tuple[int, dic
 
 def read_as_admin(account: str) -> int:
     token = issue_token("ADMIN", "0000000000000000000000f1")
-    status: int = get_account(api_event("get-account-by-id", account_id=account, bearer=token), FakeLambdaContext())[
-        "statusCode"
-    ]
+    status: int = call_get_account(api_event("get-account-by-id", account_id=account, bearer=token))["statusCode"]
     return status
 
 
