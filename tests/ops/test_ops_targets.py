@@ -50,6 +50,20 @@ def test_given_the_template_then_the_bus_archive_keeps_every_event_at_least_as_l
     assert retention["MinValue"] >= MIN_TOMBSTONE_RETENTION_DAYS
 
 
+def test_given_the_key_policy_then_eventbridge_uses_the_key_for_this_buss_archive_only() -> None:
+    key_policy = template()["Resources"]["EncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
+    archive = template()["Resources"]["ChangeEventArchive"]["Properties"]
+    statements = {statement["Sid"]: statement for statement in key_policy}
+
+    data_keys = statements["EventBridgeEncryptsTheChangeEventArchive"]
+    assert archive["KmsKeyIdentifier"] == {"Fn::GetAtt": ["EncryptionKey", "Arn"]}
+    assert data_keys["Principal"] == {"Service": "events.amazonaws.com"}
+    context = data_keys["Condition"]["StringEquals"]["kms:EncryptionContext:aws:events:event-bus:arn"]
+    assert context["Fn::Sub"].endswith(":event-bus/${EventBusName}")
+    # Only the key's description is EventBridge's without a condition (as AWS's archive example has it).
+    assert statements["EventBridgeDescribesKeyForTheArchive"]["Action"] == "kms:DescribeKey"
+
+
 def test_given_a_stack_when_backfilled_by_its_name_then_its_outputs_name_the_queue(
     moto_pipeline: Pipeline, tmp_path: Path
 ) -> None:
