@@ -30,3 +30,35 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms()
+
+
+@dataclass
+class FakeClock:
+    """Time that passes only when told to: by a fault that "took" that long, or by a sleep."""
+
+    elapsed_ms: float = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed_ms += seconds * 1000
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+
+def clocked_context(timeout_ms: int, clock: FakeClock, function_name: str = "test-function") -> FakeLambdaContext:
+    """An invocation of `timeout_ms` whose time left runs down with the clock."""
+    return FakeLambdaContext(
+        function_name=function_name, remaining_ms=lambda: max(int(timeout_ms - clock.elapsed_ms), 0)
+    )
+
+
+def sync_timeout_ms() -> int:
+    """SyncFunction's Timeout in template.yaml."""
+    from mvno_local.template import properties
+
+    return int(properties("SyncFunction")["Timeout"]) * 1000
+
+
+def sync_lambda_context(clock: FakeClock | None = None) -> FakeLambdaContext:
+    """The context Lambda gives a Sync invocation as it starts: its whole Timeout left."""
+    return clocked_context(sync_timeout_ms(), clock or FakeClock(), function_name="sync")

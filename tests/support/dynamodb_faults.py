@@ -1,0 +1,84 @@
+"""Faults injected at botocore's transport of one DynamoDB client, on whatever answers it (moto,
+dynalite, or nothing): a DynamoDB that stops answering, throttles, or answers with a body cut
+short. Time is a FakeClock: a fault advances it by what it would have cost, and the SDK's retry
+backoff sleeps on it, so no test waits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.endpoint
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+
+from support.lambda_context import FakeClock
+
+
+class _Body:
+    """The raw stream AWSResponse reads a canned body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def dynamodb_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> AWSResponse:
+    return AWSResponse("https://dynamodb.invalid/", status, headers or {}, _Body(json.dumps(body).encode()))
+
+
+@dataclass
+class Sent:
+    operation: str
+    key: str | None  # the `pk` of the item written or read
+
+
+@dataclass
+class DynamoDBFaults:
+    client: Any
+    clock: FakeClock
+    read_timeout_s: float
+    sent: list[Sent] = field(default_factory=list)
+    answered_sends: int | None = None  # after this many sends, none is answered (None: all are)
+    throttled: bool = False  # every send answered with throttling
+    retry_after_ms: int | None = None  # ... and this x-amz-retry-after header
+    garbled: set[str] = field(default_factory=set)  # operations whose 2xx bodies arrive cut short
+    refusals_without_item: bool = False  # a failed condition does not return the old item (as dynalite)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> DynamoDBFaults:
+        # First, so that a fault wins over moto's own before-send answer.
+        self.client.meta.events.register_first("before-send.dynamodb", self._before_send)
+        self.client.meta.events.register_first("before-parse.dynamodb", self._before_parse)
+        monkeypatch.setattr(botocore.endpoint, "time", self.clock)  # the retries' backoff sleeps here
+        return self
+
+    def sends_of(self, key: str) -> int:
+        return sum(1 for sent in self.sent if sent.key == key)
+
+    def _before_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+        operation = event_name.rsplit(".", 1)[-1]
+        arguments = json.loads(request.body or b"{}")
+        key = (arguments.get("Item") or arguments.get("Key") or {}).get("pk", {}).get("S")
+        self.sent.append(Sent(operation, key))
+        if self.answered_sends is not None and len(self.sent) > self.answered_sends:
+            # Connected, then no answer: the read times out.
+            self.clock.advance(self.read_timeout_s)
+            raise ReadTimeoutError(endpoint_url=request.url)
+        if self.throttled:
+            headers = {"x-amz-retry-after": str(self.retry_after_ms)} if self.retry_after_ms is not None else {}
+            error = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
+            return dynamodb_response(400, error, headers)
+        return None
+
+    def _before_parse(self, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+        body: bytes = response_dict["body"]
+        if operation_model.name in self.garbled and 200 <= response_dict["status_code"] < 300:
+            response_dict["body"] = (body or b"{}")[:-1]  # the connection dropped before the last byte
+        elif self.refusals_without_item and b"ConditionalCheckFailed" in body:
+            refusal = json.loads(body)
+            refusal.pop("Item", None)
+            response_dict["body"] = json.dumps(refusal).encode()
