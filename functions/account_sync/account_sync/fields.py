@@ -1,4 +1,5 @@
-"""Validated and normalised field types for producer input (design sections 2, 3 and 6)."""
+"""Validated and normalised field types for producer input (docs/change-events.md, with the formats of
+docs/http-contract.md and the aliases of docs/spec-decisions.md)."""
 
 from __future__ import annotations
 
