@@ -7,7 +7,7 @@ PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test lint typecheck unit integration e2e run bench lint-iac clean openapi
+.PHONY: schemas test lint typecheck unit integration e2e run bench lint-iac clean openapi
 
 $(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ run: $(VENV_STAMP)
 # A test fails when it is out of date.
 openapi: $(VENV_STAMP)
 	$(PY) tools/gateway_openapi.py
+
+## schemas: docs/events/<DetailType>.schema.json, the change events' JSON Schemas, from Sync's models
+# A test fails when they are out of date.
+schemas: $(VENV_STAMP)
+	PYTHONPATH=layers/shared:functions/account_sync $(PY) tools/change_event_schemas.py
 
 ## bench: the read path against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the table and
