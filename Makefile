@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 # sam build's output in .aws-sam/build (see the build target)
 BUILD_STAMP := .aws-sam/build.stamp
 
-.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi
+.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi schemas
 
 $(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ run: $(VENV_STAMP)
 # A test fails when it is out of date.
 openapi: $(VENV_STAMP)
 	$(PY) tools/gateway_openapi.py
+
+## schemas: docs/events/<DetailType>.schema.json, the change events' JSON Schemas, from Sync's models
+# A test fails when they are out of date.
+schemas: $(VENV_STAMP)
+	PYTHONPATH=layers/shared:functions/account_sync $(PY) tools/change_event_schemas.py
 
 ## bench: the read path and the built artifact against the floor of the AWS SDK
 # Fresh processes against a DynamoDB stubbed at botocore's before-send; prints the tables and
