@@ -61,23 +61,33 @@ DEFAULT_TOMBSTONE_RETENTION_DAYS: int = next(
 _TARGET = "Target (one of --stack, --local, or resource flags)"
 StackOption = Annotated[
     str | None,
-    typer.Option("--stack", help="A deployed stack: resource names from its outputs.", rich_help_panel=_TARGET),
+    typer.Option(
+        "--stack", metavar="NAME", help="A deployed stack: resource names from its outputs.", rich_help_panel=_TARGET
+    ),
 ]
 LocalOption = Annotated[
     bool,
     typer.Option("--local", help="`make run`'s emulator (http://127.0.0.1:4566, AWS_PORT).", rich_help_panel=_TARGET),
 ]
-TableOption = Annotated[str | None, typer.Option("--table", help="The read-model table.", rich_help_panel=_TARGET)]
-QueueOption = Annotated[str | None, typer.Option("--queue-url", help="The Sync queue.", rich_help_panel=_TARGET)]
-DlqOption = Annotated[
-    str | None, typer.Option("--dlq-url", help="The Sync dead-letter queue.", rich_help_panel=_TARGET)
+TableOption = Annotated[
+    str | None, typer.Option("--table", metavar="NAME", help="The read-model table.", rich_help_panel=_TARGET)
 ]
-BusOption = Annotated[str | None, typer.Option("--bus", help="The change-event bus.", rich_help_panel=_TARGET)]
+QueueOption = Annotated[
+    str | None, typer.Option("--queue-url", metavar="URL", help="The Sync queue.", rich_help_panel=_TARGET)
+]
+DlqOption = Annotated[
+    str | None, typer.Option("--dlq-url", metavar="URL", help="The Sync dead-letter queue.", rich_help_panel=_TARGET)
+]
+BusOption = Annotated[
+    str | None, typer.Option("--bus", metavar="NAME", help="The change-event bus.", rich_help_panel=_TARGET)
+]
 ArchiveOption = Annotated[
-    str | None, typer.Option("--archive", help="The bus's change-event archive.", rich_help_panel=_TARGET)
+    str | None,
+    typer.Option("--archive", metavar="NAME", help="The bus's change-event archive.", rich_help_panel=_TARGET),
 ]
 RegionOption = Annotated[
-    str | None, typer.Option("--region", help="AWS region (else AWS_REGION).", rich_help_panel=_TARGET)
+    str | None,
+    typer.Option("--region", metavar="REGION", help="AWS region (else AWS_REGION).", rich_help_panel=_TARGET),
 ]
 SnapshotArgument = Annotated[
     Path,
@@ -91,6 +101,7 @@ RetentionOption = Annotated[
     typer.Option(
         "--tombstone-retention-days",
         min=MIN_TOMBSTONE_RETENTION_DAYS,
+        metavar="DAYS",
         help="The Sync function's TOMBSTONE_RETENTION_DAYS (how long deletions are remembered).",
     ),
 ]
@@ -143,12 +154,15 @@ def backfill(
             "Default: queue with --stack or --queue-url, else direct.",
         ),
     ] = None,
-    senders: Annotated[int, typer.Option(min=1, max=64, help="Batches sent (or applied) at once.")] = 8,
+    senders: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Batches sent (or applied) at once.")] = 8,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue after the last line an interrupted run settled.")
     ] = False,
     state_file: Annotated[
-        Path | None, typer.Option(help="Where progress is recorded for --resume (default: SNAPSHOT.backfill-state).")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="Where progress is recorded for --resume (default: SNAPSHOT.backfill-state)."
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every line; send nothing.")] = False,
     max_backlog: Annotated[
