@@ -208,13 +208,13 @@ def backfill(
             state.check_matches(snapshot, identity, mode)
         else:
             state = BackfillState(str(snapshot.resolve()), snapshot_fingerprint(snapshot), identity, mode)
-        deliver: Deliver | None = None
+        deliver: Deliver | None = None  # None: --dry-run, nothing is sent whatever the target
         pace = None
-        if target and chosen is Via.queue:
+        if target and not dry_run and chosen is Via.queue:
             deliver = QueueSender(target.client("sqs"), target.queue_url, runtime.sleep)
             if max_backlog:
                 pace = Backlog(target.client("sqs"), target.queue_url, max_backlog, runtime.sleep).before_sending
-        elif target:
+        elif target and not dry_run:
             deliver = DirectApplier(applier(target.client("dynamodb"), target.table_name, retention), runtime.now)
         job = Backfill(
             LineChecker(envelope, runtime.now, retention),
@@ -223,7 +223,7 @@ def backfill(
             state,
             None if dry_run else state_path,
             runtime.monotonic,
-            None if dry_run else pace,
+            pace,
         )
         with progress_line("backfill", snapshot.stat().st_size, runtime.terminal(), runtime.monotonic) as progress:
             report = job.run(snapshot, progress)

@@ -219,3 +219,23 @@ def test_given_a_backlog_bound_when_backfilled_via_queue_then_the_queue_never_ho
     assert depths
     assert max(depths) <= 10 + 2 * 10
     assert len(pipeline.items()) == given.valid_count - 1
+
+
+@pytest.mark.parametrize("via", ["direct", "queue"])
+def test_given_a_target_when_backfilled_dry_then_lines_are_checked_and_nothing_is_sent(
+    pipeline: Pipeline, tmp_path: Path, via: str
+) -> None:
+    # Given
+    given = snapshot(tmp_path)
+
+    # When
+    result = run_ops("backfill", str(given.path), "--dry-run", "--via", via, "--json", *pipeline.target())
+
+    # Then
+    assert result.exit_code == 1
+    report = summary(result.stdout)
+    assert (report["valid"], report["sent"], report["applied"]) == (given.valid_count, 0, 0)
+    assert [line["line"] for line in report["rejected_lines"]] == sorted(given.invalid)
+    assert pipeline.items() == {}
+    assert pipeline.queued_count() == 0
+    assert not given.path.with_name(given.path.name + ".backfill-state").exists()
