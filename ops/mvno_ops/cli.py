@@ -7,25 +7,24 @@ Exit codes: 0 all is well, 1 the job found something (a rejected line, drift, a 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.console import Console
 
-from mvno_ops.backfill import Backfill, BackfillReport, Deliver, describe_error
-from mvno_ops.dead_letters import DeadLetter, DeadLetterQueue, choose, dead_letter, describe_age
+from mvno_ops import reports
+from mvno_ops.backfill import Backfill, Deliver, describe_error
+from mvno_ops.dead_letters import DeadLetter, DeadLetterQueue, choose, dead_letter
 from mvno_ops.generate import generate
 from mvno_ops.ledger import BackfillState, StateError, snapshot_fingerprint
 from mvno_ops.progress import progress_line
-from mvno_ops.reconcile import REPAIRABLE, Drift, Reconcile, ReconcileReport
+from mvno_ops.reconcile import Reconcile
 from mvno_ops.replay import MomentError, Replay, parse_moment
 from mvno_ops.runtime import Runtime
 from mvno_ops.sender import Backlog, DirectApplier, QueueSender
@@ -116,12 +115,7 @@ def _runtime(context: typer.Context) -> Runtime:
     return context.obj if isinstance(context.obj, Runtime) else Runtime()
 
 
-def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+_stderr = reports.stderr
 
 
 @contextmanager
@@ -227,7 +221,7 @@ def backfill(
         )
         with progress_line("backfill", snapshot.stat().st_size, runtime.terminal(), runtime.monotonic) as progress:
             report = job.run(snapshot, progress)
-    _print_backfill(report, mode, json_output)
+    reports.print_backfill(report, mode, json_output)
     if report.stopped_by:
         _stderr().print(f"mvno-ops: backfill stopped at line {report.state.line}: {report.stopped_by}")
         _stderr().print(f"mvno-ops: run it again with --resume to continue (state in {state_path})")
@@ -248,41 +242,6 @@ def _backfill_target(
     if not dry_run:
         target.require("queue_url" if chosen is Via.queue else "table_name")
     return target, chosen
-
-
-def _print_backfill(report: BackfillReport, mode: str, json_output: bool) -> None:
-    state = report.state
-    counts = dict(state.counts)
-    rejected = state.rejected_lines()
-    if json_output:
-        document: dict[str, Any] = {
-            "via": mode,
-            **counts,
-            "rejected_lines": [
-                {"line": line.number, "reason": line.reason, "paths": list(line.paths)} for line in rejected
-            ],
-            "resumed_after_line": report.resumed_from,
-            "last_settled_line": state.line,
-            "seconds": round(report.seconds, 3),
-            "messages_per_second": round(report.rate, 1),
-            "stopped_by": report.stopped_by,
-        }
-        typer.echo(json.dumps(document))
-        return
-    out = _stdout()
-    for line in rejected:
-        out.print(f"rejected {line.describe()}")
-    shown = ["read", "valid"] if mode == "dry-run" else ["read", "sent" if mode == "queue" else "applied"]
-    if mode == "direct":
-        shown += ["duplicate", "stale"]
-    summary = ", ".join(f"{counts[name]} {name}" for name in [*shown, "rejected"])
-    resumed = f" (resumed after line {report.resumed_from})" if report.resumed_from else ""
-    out.print(f"backfill via {mode}{resumed}: {summary}")
-    if mode != "dry-run" and report.sent_now:
-        what = "messages" if mode == "queue" else "changes"
-        out.print(f"{report.sent_now} {what} in {report.seconds:.1f} s: {report.rate:.0f} {what}/s")
-    if mode == "queue":
-        out.print("duplicates and stale versions are counted by Sync (metrics ChangesDuplicate, ChangesStale)")
 
 
 @app.command()
@@ -333,71 +292,9 @@ def reconcile(
             report, expected = job.compare(snapshot, progress)
         if repair:
             job.repair(snapshot, report, expected, applier(target.client("dynamodb"), target.table_name, retention))
-    _print_reconcile(report, json_output)
+    reports.print_reconcile(report, json_output)
     left = report.unresolved if repair else report.drifts
     raise typer.Exit(FOUND_SOMETHING if left or report.invalid else 0)
-
-
-def _drift_document(drift: Drift) -> dict[str, Any]:
-    return {
-        "kind": drift.kind,
-        "key": drift.key,
-        "snapshot_version": drift.snapshot_version,
-        "table_version": drift.table_version,
-        "line": drift.line,
-    }
-
-
-def _describe_drift(drift: Drift) -> str:
-    def version(value: int | None) -> str:
-        return "-" if value is None else f"v{value}"
-
-    where = f" (line {drift.line})" if drift.line else ""
-    return (
-        f"{drift.kind:<9} {drift.key}  snapshot {version(drift.snapshot_version)}{where}  "
-        f"table {version(drift.table_version)}"
-    )
-
-
-def _print_reconcile(report: ReconcileReport, json_output: bool) -> None:
-    counts = {
-        kind: sum(1 for drift in report.drifts if drift.kind == kind)
-        for kind in ("missing", "older", "different", "absent")
-    }
-    if json_output:
-        document = {
-            "snapshot_records": report.snapshot_records,
-            "scanned": report.scanned,
-            "in_sync": report.in_sync,
-            "newer": report.newer,
-            **counts,
-            "drift": [_drift_document(drift) for drift in report.drifts],
-            "invalid_lines": [
-                {"line": line.number, "reason": line.reason, "paths": list(line.paths)} for line in report.invalid
-            ],
-            "repaired": [{**_drift_document(repair.drift), "outcome": repair.outcome} for repair in report.repairs],
-            "unresolved": len(report.unresolved) if report.repairs else len(report.drifts),
-        }
-        typer.echo(json.dumps(document))
-        return
-    out = _stdout()
-    for line in report.invalid:
-        out.print(f"rejected {line.describe()}")
-    for drift in report.drifts:
-        out.print(_describe_drift(drift))
-    found = ", ".join(f"{count} {kind}" for kind, count in counts.items())
-    out.print(
-        f"reconcile: {report.snapshot_records} records in the snapshot, {report.scanned} in the table; "
-        f"{report.in_sync} in sync, {report.newer} newer in the table; {found}"
-    )
-    for repair in report.repairs:
-        out.print(f"repaired {repair.drift.kind} {repair.drift.key}: {repair.outcome}")
-    if report.repairs or any(drift.kind in REPAIRABLE for drift in report.drifts):
-        left = [drift for drift in report.unresolved if drift.kind in REPAIRABLE]
-        if not report.repairs:
-            out.print("run with --repair to re-apply the snapshot's records (absent ones are never deleted)")
-        elif left:
-            out.print(f"{len(left)} could not be repaired")
 
 
 dlq = typer.Typer(
@@ -414,26 +311,6 @@ def _dead_letters(
     queue = DeadLetterQueue(target.client("sqs"), target.dlq_url, limit)
     now = runtime.now()
     return queue, [dead_letter(message, now, retention) for message in queue.receive_all()]
-
-
-def _letter_document(letter: DeadLetter) -> dict[str, Any]:
-    return {
-        "message_id": letter.message_id,
-        "event_id": letter.event_id,
-        "detail_type": letter.detail_type,
-        "age_seconds": int(letter.age.total_seconds()),
-        "receives": letter.receives,
-        "valid": letter.verdict.valid,
-        "failing_paths": list(letter.verdict.paths),
-        "reason": letter.verdict.describe(),
-    }
-
-
-def _describe_letter(letter: DeadLetter) -> str:
-    return (
-        f"{letter.message_id}  event {letter.event_id}  {letter.detail_type}  age {describe_age(letter.age)}  "
-        f"received {letter.receives}x  {letter.verdict.describe()}"
-    )
 
 
 @dlq.command("list")
@@ -468,15 +345,7 @@ def dlq_list(
         target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
         queue, letters = _dead_letters(target, limit, runtime, retention)
         queue.release(letters)
-    letters.sort(key=lambda letter: letter.age, reverse=True)
-    if json_output:
-        typer.echo(json.dumps({"messages": [_letter_document(letter) for letter in letters]}))
-    else:
-        out = _stdout()
-        for letter in letters:
-            out.print(_describe_letter(letter))
-        valid = sum(1 for letter in letters if letter.verdict.valid)
-        out.print(f"dlq: {len(letters)} messages, {valid} valid (dlq redrive --all-valid sends those back)")
+    reports.print_dead_letters(letters, json_output)
     raise typer.Exit(FOUND_SOMETHING if letters else 0)
 
 
@@ -535,31 +404,7 @@ def dlq_redrive(
             gone = {letter.message_id for letter in moved}
             queue.release(letter for letter in letters if letter.message_id not in gone)
     refused = [choice for choice in choices if choice.refused]
-    verb = "would move" if dry_run else "moved"
-    shown = to_move if dry_run else moved
-    if json_output:
-        typer.echo(
-            json.dumps(
-                {
-                    "dry_run": dry_run,
-                    "moved": [_letter_document(letter) for letter in shown],
-                    "refused": [{**_letter_document(choice.letter), "refused": choice.refused} for choice in refused],
-                    "failed": [_letter_document(letter) for letter in failed],
-                    "not_found": not_found,
-                }
-            )
-        )
-    else:
-        out = _stdout()
-        for letter in shown:
-            out.print(f"{verb} {letter.message_id}  event {letter.event_id}  {letter.detail_type}")
-        for choice in refused:
-            out.print(f"refused {choice.letter.message_id}  event {choice.letter.event_id}: {choice.refused}")
-        for letter in failed:
-            out.print(f"not moved {letter.message_id}: the Sync queue did not take it (still in the DLQ)")
-        for identifier in not_found:
-            out.print(f"not found {identifier}")
-        out.print(f"dlq redrive: {len(shown)} {verb}, {len(refused)} refused, {len(failed) + len(not_found)} not moved")
+    reports.print_redrive(to_move if dry_run else moved, refused, failed, not_found, dry_run, json_output)
     raise typer.Exit(FOUND_SOMETHING if refused or failed or not_found else 0)
 
 
@@ -629,21 +474,7 @@ def replay(
                     f"(aws events cancel-replay --replay-name {job.started} stops it)"
                 )
             raise typer.Exit(130) from None
-    if json_output:
-        typer.echo(
-            json.dumps(
-                {
-                    "replay": result.name,
-                    "state": result.state,
-                    "reason": result.reason,
-                    "since": start.isoformat(),
-                    "until": end.isoformat(),
-                }
-            )
-        )
-    else:
-        reason = f": {result.reason}" if result.reason else ""
-        _stdout().print(f"replay {result.name} of {start.isoformat()} to {end.isoformat()}: {result.state}{reason}")
+    reports.print_replay(result, start, end, json_output)
     raise typer.Exit(0 if result.state == "COMPLETED" else FOUND_SOMETHING)
 
 
@@ -664,6 +495,6 @@ def snapshot_generate(
     Example: mvno-ops snapshot generate /tmp/accounts.jsonl --accounts 10000
     """
     generated = generate(out, accounts, seed)
-    out_console = _stdout()
+    out_console = reports.stdout()
     out_console.print(f"{out}: {generated.lines} lines, {generated.accounts} accounts")
     out_console.print(f"a token granting ADMIN on them (trials only): {generated.admin_token}")

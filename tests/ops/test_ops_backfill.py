@@ -13,7 +13,7 @@ from mvno_ops.runtime import Runtime
 from mvno_shared import schema
 from support.event_files import change_event
 from support.ops_faults import FailAfter
-from support.ops_pipeline import Pipeline, pipeline, run_ops
+from support.ops_pipeline import ON_MOTO_AND_DYNALITE, Pipeline, pipeline, run_ops
 from support.ops_snapshots import account_id, account_line, snapshot
 from support.read_model_seed import sync
 
@@ -35,6 +35,7 @@ def summary(output: str) -> dict[str, Any]:
     return document
 
 
+@ON_MOTO_AND_DYNALITE
 @pytest.mark.parametrize("via", ["direct", "queue"])
 def test_given_snapshot_with_bad_lines_when_backfilled_then_valid_lines_apply_bad_ones_are_named_and_exit_is_1(
     pipeline: Pipeline, tmp_path: Path, via: str

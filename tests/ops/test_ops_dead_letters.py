@@ -12,20 +12,14 @@ import pytest
 from mvno_ops.runtime import Runtime
 from support.api_events import api_event, call_get_account
 from support.ops_faults import FailAfter
-from support.ops_pipeline import Pipeline, moto_pipeline, run_ops, sync_refused_by_dynamodb
+from support.ops_pipeline import Pipeline, pipeline, run_ops, sync_refused_by_dynamodb
 from support.ops_snapshots import account_id, account_line, number
 from support.read_model_seed import issue_token
 
-__all__ = ["moto_pipeline"]
+__all__ = ["pipeline"]
 
 BROKEN_ACCOUNT = 7
 HELD_BACK_ACCOUNT = 8
-
-
-@pytest.fixture
-def pipeline(moto_pipeline: Pipeline) -> Pipeline:
-    """On moto only: the table writes here are Sync's own, tested on dynalite with Sync."""
-    return moto_pipeline
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 from mvno_shared import schema
 from support.event_files import change_event
-from support.ops_pipeline import Pipeline, pipeline, run_ops
+from support.ops_pipeline import ON_MOTO_AND_DYNALITE, Pipeline, pipeline, run_ops
 from support.ops_snapshots import Snapshot, account_id, account_line, number, snapshot
 from support.read_model_seed import account_document, sync
 
@@ -75,6 +75,7 @@ def test_given_a_table_in_sync_when_reconciled_then_nothing_is_reported_and_exit
     assert document["snapshot_records"] == document["scanned"] == document["in_sync"] == given.valid_count - 1
 
 
+@ON_MOTO_AND_DYNALITE
 def test_given_each_kind_of_drift_planted_when_reconciled_then_each_is_found_and_nothing_else(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
@@ -91,6 +92,7 @@ def test_given_each_kind_of_drift_planted_when_reconciled_then_each_is_found_and
     assert document["in_sync"] == given.valid_count - 1 - 3
 
 
+@ON_MOTO_AND_DYNALITE
 def test_given_drift_when_repaired_then_only_the_extra_live_record_is_still_reported(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:

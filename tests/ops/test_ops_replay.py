@@ -15,16 +15,10 @@ import pytest
 
 from mvno_shared import schema
 from support import log_capture
-from support.ops_pipeline import Pipeline, moto_pipeline, run_ops, sync_refused_by_dynamodb
+from support.ops_pipeline import Pipeline, pipeline, run_ops, sync_refused_by_dynamodb
 from support.ops_snapshots import CUSTOMERS, RESELLER, account_id, account_line, line_of, raw_token, token_line
 
-__all__ = ["moto_pipeline"]
-
-
-@pytest.fixture
-def pipeline(moto_pipeline: Pipeline) -> Pipeline:
-    """On moto: the emulator whose archive and replay the tool drives (make run's too)."""
-    return moto_pipeline
+__all__ = ["pipeline"]
 
 
 def outcomes_since(start: int) -> list[str]:

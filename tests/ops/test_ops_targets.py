@@ -23,10 +23,10 @@ from mvno_local.template import template
 from mvno_ops.targets import STACK_OUTPUTS
 from mvno_shared.settings import MIN_TOMBSTONE_RETENTION_DAYS
 from support.dynalite import free_port
-from support.ops_pipeline import Pipeline, moto_pipeline, run_ops
+from support.ops_pipeline import Pipeline, pipeline, run_ops
 from support.ops_snapshots import snapshot
 
-__all__ = ["moto_pipeline"]
+__all__ = ["pipeline"]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("mvno-ops")
 
 
@@ -65,10 +65,9 @@ def test_given_the_key_policy_then_eventbridge_uses_the_key_for_this_buss_archiv
 
 
 def test_given_a_stack_when_backfilled_by_its_name_then_its_outputs_name_the_queue(
-    moto_pipeline: Pipeline, tmp_path: Path
+    pipeline: Pipeline, tmp_path: Path
 ) -> None:
     # Given a stack whose outputs name the pipeline's resources
-    pipeline = moto_pipeline
     values = {
         "TableName": pipeline.deployment.table_name,
         "SyncQueueUrl": pipeline.queue_url,

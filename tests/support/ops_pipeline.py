@@ -122,17 +122,17 @@ def _clients(service: str) -> Any:
     return boto3.client(service, region_name=REGION)
 
 
-@pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)])
-def pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    """The pipeline on moto; the table on moto, then again on dynalite (real DynamoDB's strictness,
-    for what the tool itself reads and writes)."""
-    yield from _pipeline(request, monkeypatch, request.param)
-
-
 @pytest.fixture
-def moto_pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    """The pipeline on moto only: for jobs whose DynamoDB writes are Sync's own (tested on both)."""
-    yield from _pipeline(request, monkeypatch, "moto")
+def pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The pipeline, on moto unless the test asks for both backends (ON_MOTO_AND_DYNALITE)."""
+    yield from _pipeline(request, monkeypatch, getattr(request, "param", "moto"))
+
+
+# The table on moto, then again on dynalite (real DynamoDB's strictness): for the tests of what the
+# tool itself reads and writes. What it writes through Sync's store is tested on both with Sync.
+ON_MOTO_AND_DYNALITE = pytest.mark.parametrize(
+    "pipeline", ["moto", pytest.param("dynalite", marks=pytest.mark.dynalite)], indirect=True
+)
 
 
 def _pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, backend: str) -> Iterator[Pipeline]:
