@@ -1,7 +1,9 @@
 """The HTTP API (payload 2.0) events in events/api/, as the GetAccount tests' requests.
 
 Load a file, then override only what a test cares about: the account id, the token (as a
-Bearer header or as `?token=`), or no token at all.
+Bearer header or as `?token=`), or no token at all. The account id is given as a client puts it in
+the path; the event carries it as API Gateway's HTTP API delivers it: `rawPath` as sent,
+`pathParameters` percent-decoded once (`%2B4512345678` arrives as `+4512345678`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 from typing import Any, Final
+from urllib.parse import unquote
 
 from support.event_files import load_event
 
@@ -31,7 +34,7 @@ def api_event(
     event = copy.deepcopy(load_event(f"api/{name}.json"))
     event["requestContext"]["requestId"] = uuid.uuid4().hex
     if not isinstance(account_id, _Keep):
-        event["pathParameters"] = {"accountId": account_id}
+        event["pathParameters"] = {"accountId": unquote(account_id)}
         event["rawPath"] = event["requestContext"]["http"]["path"] = f"/mvno/{account_id}"
     if not isinstance(bearer, _Keep):
         event["headers"].pop("authorization", None)
