@@ -3,6 +3,7 @@ and so the reader (with its principal cache) and the Sync service built on them.
 
 from __future__ import annotations
 
+from get_account.wiring import get_account_dynamodb_client
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
 
@@ -10,3 +11,4 @@ from mvno_shared.settings import settings_from_environment
 def fresh_instance() -> None:
     settings_from_environment.cache_clear()
     dynamodb_client.cache_clear()
+    get_account_dynamodb_client.cache_clear()
