@@ -7,6 +7,7 @@ Prints one JSON line of results last. The clock starts before the first import t
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -14,6 +15,8 @@ from typing import Any
 
 started = 0.0
 WARM_REQUESTS = 3000
+# Requests per kind and state in one round-trips process (medians are taken over all processes).
+ROUND_TRIP_REQUESTS = 7
 
 
 def _context() -> Any:
@@ -117,9 +120,13 @@ def warm(fixtures: dict[str, Any]) -> dict[str, Any]:
 def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Per-record cost of the Sync handler on a 10-event batch, and of one bare PutItem."""
     from account_sync.handler import lambda_handler
+    from account_sync.wiring import sync_dynamodb_client
+    from support.lambda_context import sync_lambda_context
 
     stub, floor_client = _stub_both_clients(fixtures)
-    context = _context()
+    stub.install(sync_dynamodb_client())  # Sync writes with its own client (its own timeouts)
+    # A fresh Sync invocation: the batch budgets its records from the time left (its Timeout).
+    context = sync_lambda_context()
     batch = fixtures["sync_batch"]
     records = len(batch["Records"])
     item = fixtures["items"][0]
@@ -142,12 +149,102 @@ def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def sync_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
+    """Import the Sync handler, build what it builds, apply its first batch of 10 events."""
+    from account_sync.handler import lambda_handler
+    from bench.stub_transport import StubDynamoDB
+    from mvno_shared.aws_clients import dynamodb_client
+
+    StubDynamoDB(fixtures["items"]).install(dynamodb_client())
+    response = lambda_handler(fixtures["sync_batch"], _context())
+    assert response["batchItemFailures"] == [], response
+    return {"seconds": time.perf_counter() - started, "peak_rss_kib": _peak_rss_kib()}
+
+
+def _in_sequence(calls: list[Any]) -> int:
+    """Round trips made one after another: the most calls whose time spans do not overlap
+    (calls in flight together count once)."""
+    count, free_at = 0, float("-inf")
+    for call in sorted(calls, key=lambda call: call.ended):
+        if call.started >= free_at:
+            count, free_at = count + 1, call.ended
+    return count
+
+
+def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
+    """Every request kind in three states of a warm process, each DynamoDB call delayed by
+    BENCH_DELAY_MS: latency in delays, round trips in sequence, calls and read units.
+
+    - steady: principal and reseller tree cached (the same request again);
+    - principal miss: a token not seen yet, everything else cached;
+    - cold instance: what the function builds on its first request built afresh (same client).
+    """
+    from bench.stub_transport import StubDynamoDB
+    from get_account.handler import lambda_handler
+    from get_account.wiring import build_reader
+    from mvno_shared.aws_clients import dynamodb_client
+
+    delay = float(os.environ["BENCH_DELAY_MS"]) / 1000
+    stub = StubDynamoDB(fixtures["items"], delay_seconds=delay)
+    stub.install(dynamodb_client())
+    context = _context()
+
+    def measured(event: dict[str, Any]) -> dict[str, Any]:
+        first_call = len(stub.log)
+        begin = time.perf_counter()
+        response = lambda_handler(event, context)
+        latency = time.perf_counter() - begin
+        assert response["statusCode"] == 200, response
+        calls = stub.log[first_call:]
+        operations: dict[str, int] = {}
+        for call in calls:
+            operations[call.operation] = operations.get(call.operation, 0) + 1
+        return {
+            "delays": latency / delay,
+            "in_sequence": _in_sequence(calls),
+            "calls": operations,
+            "read_units": sum(call.read_units for call in calls),
+        }
+
+    def with_token(event: dict[str, Any], token: str) -> dict[str, Any]:
+        headers = {**event["headers"], "authorization": f"Bearer {token}"}
+        return {**event, "headers": headers}
+
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for kind, request in fixtures["kinds"].items():
+        states: dict[str, list[dict[str, Any]]] = {"cold instance": [], "principal miss": [], "steady": []}
+        for _ in range(ROUND_TRIP_REQUESTS):
+            build_reader.cache_clear()  # a new reader: empty caches, same client
+            states["cold instance"].append(measured(request["event"]))
+        for _ in range(3):
+            lambda_handler(request["event"], context)
+        for token in request["spare_tokens"][:ROUND_TRIP_REQUESTS]:
+            states["principal miss"].append(measured(with_token(request["event"], token)))
+        for _ in range(ROUND_TRIP_REQUESTS):
+            states["steady"].append(measured(request["event"]))
+        results[kind] = states
+    return {"kinds": results}
+
+
+ORIGINS_CHECKED = (
+    "boto3",
+    "botocore",
+    "get_account",
+    "account_sync",
+    "mvno_shared",
+    "aws_lambda_powertools",
+    "pydantic",
+    "pydantic_core",
+)
+
 SCENARIOS = {
     "floor-cold": floor_cold,
     "handler-cold": handler_cold,
     "handler-cold-with-tracer": handler_cold_with_tracer,
     "warm": warm,
     "sync": sync,
+    "sync-cold": sync_cold,
+    "round-trips": round_trips,
 }
 
 if __name__ == "__main__":
@@ -156,4 +253,8 @@ if __name__ == "__main__":
         loaded = json.load(handle)
     started = time.perf_counter()
     result = SCENARIOS[scenario](loaded)
+    # Where the packages that matter came from, so the runner can check nothing else was on the path.
+    result["origins"] = {
+        name: getattr(sys.modules[name], "__file__", None) for name in ORIGINS_CHECKED if name in sys.modules
+    }
     sys.stdout.write("\n" + json.dumps(result) + "\n")

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from mvno_local.template import create_table, global_environment
+from mvno_local.resources import create_table
+from mvno_local.template import global_environment
 from mvno_shared.aws_clients import dynamodb_client
 from support.dynalite import running_dynalite
 from support.lambda_context import FakeLambdaContext

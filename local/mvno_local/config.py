@@ -1,23 +1,14 @@
-"""What `make run` can be told, read once from the environment (design section 5)."""
+"""What `make run` can be told, read once from the environment (README.md, "Run it locally")."""
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mvno_local.errors import StartupError
+
 DEFAULT_REGION = "eu-west-1"
-
-
-class StartupError(RuntimeError):
-    """Something stops the local service from starting; its message is the one line the user sees."""
-
-
-def bind_failure(what: str, host: str, port: int, variable: str, error: OSError) -> str:
-    if error.errno == errno.EADDRINUSE:
-        return f"port {port} on {host} is already in use, so {what} cannot start: stop what uses it or set {variable}"
-    return f"{what} cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:

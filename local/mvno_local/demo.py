@@ -7,14 +7,20 @@ object for readability); they hold only sha256 hashes of the tokens. The raw tok
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mvno_local.stack import REPO_ROOT
+from mvno_local.errors import StartupError, StopRequested
+from mvno_local.paths import REPO_ROOT
+from mvno_local.sqs_poller import DeliveryTracker
 from mvno_shared.schema import token_hash
 
 DEMO_EVENTS_DIR = REPO_ROOT / "events" / "demo"
+DEMO_TIMEOUT_SECONDS = 60.0
+_PUT_EVENTS_MAX_ENTRIES = 10
 # One raw token per access level (design section 2), lowest first.
 DEMO_TOKENS: dict[str, str] = {
     "NO_LOGIN": "demo-no-login",
@@ -44,6 +50,35 @@ def put_events_entries(events: list[dict[str, Any]], bus_name: str) -> list[dict
         }
         for event in events
     ]
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    published: int
+    seconds: float  # until Sync had handled every event
+    failed: int
+
+
+def publish_demo_data(
+    events_client: Any, bus_name: str, tracker: DeliveryTracker, stop: threading.Event
+) -> DemoOutcome:
+    """Publish events/demo/ to the bus and wait until Sync handled each (applied or failed).
+
+    StopRequested as soon as `stop` is set (Ctrl-C), a StartupError if the bus refuses an event or
+    Sync does not get through them in time.
+    """
+    entries = put_events_entries(demo_events(), bus_name)
+    started = time.perf_counter()
+    for start in range(0, len(entries), _PUT_EVENTS_MAX_ENTRIES):
+        result = events_client.put_events(Entries=entries[start : start + _PUT_EVENTS_MAX_ENTRIES])
+        if result.get("FailedEntryCount"):
+            raise StartupError(f"the bus refused demo events: {result['Entries']}")
+        tracker.expect([entry["EventId"] for entry in result["Entries"]])
+    if not tracker.wait(DEMO_TIMEOUT_SECONDS, stop):
+        if stop.is_set():
+            raise StopRequested
+        raise StartupError(f"Sync did not handle the demo events within {DEMO_TIMEOUT_SECONDS:g} s (see the log above)")
+    return DemoOutcome(len(entries), time.perf_counter() - started, len(tracker.failed))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import socket
 import threading
 from typing import Any
 
-from mvno_local.config import StartupError, bind_failure
+from mvno_local.errors import StartupError, bind_failure
 
 
 def fix_eventbridge_envelope() -> None:

@@ -14,15 +14,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
-from mvno_local.config import StartupError
-from mvno_local.stack import FunctionDefinition
+from mvno_local.console import print_line
+from mvno_local.errors import StartupError
+from mvno_local.function_definitions import FunctionDefinition
+from mvno_local.local_account import ACCOUNT_ID
+from mvno_local.paths import LOCAL_DIR
 
-_LOCAL_DIR = Path(__file__).resolve().parents[1]
 _INIT_TIMEOUT_SECONDS = 30.0
-_print_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,6 @@ class Invocation:
 
 
 Invoker = Callable[[dict[str, Any]], Invocation]
-
-
-def print_line(line: str) -> None:
-    """One whole line to stdout, never interleaved with another thread's."""
-    with _print_lock:
-        sys.stdout.write(line if line.endswith("\n") else line + "\n")
-        sys.stdout.flush()
 
 
 class _Environment:
@@ -82,7 +75,7 @@ class LambdaFunction:
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(definition.memory_mb),
-            "PYTHONPATH": os.pathsep.join([*map(str, definition.code_paths), str(_LOCAL_DIR)]),
+            "PYTHONPATH": os.pathsep.join([*map(str, definition.code_paths), str(LOCAL_DIR)]),
             "PYTHONUNBUFFERED": "1",
         }
         self._lock = threading.Lock()
@@ -90,7 +83,7 @@ class LambdaFunction:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{self._region}:123456789012:function:{self.definition.logical_id}"
+        return f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{self.definition.logical_id}"
 
     def start(self) -> None:
         """Start an environment now (imports, clients) and fail start-up if the handler cannot load."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-_LOCAL_DIR = Path(__file__).resolve().parents[1]
+from mvno_local.paths import LOCAL_DIR
 
 
 @dataclass
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     setup: dict[str, Any] = json.loads(argv[1])
     # This module's folder is on the path only to start it: the function sees its code and layers.
-    sys.path[:] = [entry for entry in sys.path if not entry or Path(entry).resolve() != _LOCAL_DIR]
+    sys.path[:] = [entry for entry in sys.path if not entry or Path(entry).resolve() != LOCAL_DIR]
     requests = os.fdopen(setup["requestFd"], "r", encoding="utf-8")
     responses = os.fdopen(setup["responseFd"], "w", encoding="utf-8")
     try:

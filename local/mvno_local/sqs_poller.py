@@ -8,8 +8,9 @@ import base64
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mvno_local.functions import Invocation, Invoker
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 # Ctrl-C stop the poller within a second.
 _LONG_POLL_SECONDS = 1
 _SQS_MAX_BATCH = 10
+_STOP_CHECK_SECONDS = 0.1  # how soon a wait notices Ctrl-C
 
 # Told, per message of a batch, its body and whether the function handled it.
 BatchObserver = Callable[[str, bool], None]
@@ -181,3 +183,39 @@ def event_id_of(body: str) -> str | None:
         return None
     identifier = parsed.get("id") if isinstance(parsed, dict) else None
     return identifier if isinstance(identifier, str) else None
+
+
+@dataclass
+class DeliveryTracker:
+    """Follows published events through the queue: which the function applied or failed.
+
+    A poller's observer: `observe` is told each message of a batch and how it ended.
+    """
+
+    expected: set[str] = field(default_factory=set)
+    applied: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def expect(self, event_ids: list[str]) -> None:
+        with self._changed:
+            self.expected.update(event_ids)
+
+    def observe(self, body: str, succeeded: bool) -> None:
+        event_id = event_id_of(body)
+        with self._changed:
+            if event_id in self.expected:
+                (self.applied if succeeded else self.failed).add(event_id)
+                self._changed.notify_all()
+
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """True once every expected event was handled (applied or failed at least once); False at
+        the timeout, or as soon as `stop` is set."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self.expected <= self.applied | self.failed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (stop is not None and stop.is_set()):
+                    return False
+                self._changed.wait(min(remaining, _STOP_CHECK_SECONDS))
+            return True

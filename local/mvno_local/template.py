@@ -1,14 +1,25 @@
-"""template.yaml as data: the single source of the table definition for tests and `make run`."""
+"""template.yaml as data: its one reader, for `make run`, the tests and the benchmark.
+
+Intrinsics stay in their long form (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`); resolving them to
+local values is mvno_local.intrinsics' job. The table definition read here is the single source
+of the read model's table for the tests and `make run`.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+from mvno_local.paths import TEMPLATE_PATH
+
+TABLE = "AWS::DynamoDB::Table"
+QUEUE = "AWS::SQS::Queue"
+BUS = "AWS::Events::EventBus"
+RULE = "AWS::Events::Rule"
+LAYER = "AWS::Serverless::LayerVersion"
+FUNCTION = "AWS::Serverless::Function"
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -33,20 +44,72 @@ _CloudFormationLoader.add_multi_constructor("!", _intrinsic)  # type: ignore[no-
 
 
 @cache
-def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
+def template() -> dict[str, Any]:
+    """The whole template, read once."""
+    with TEMPLATE_PATH.open(encoding="utf-8") as handle:
         loaded: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - safe loader subclass
     return loaded
 
 
-def resource_properties(logical_id: str) -> dict[str, Any]:
-    properties: dict[str, Any] = load_template()["Resources"][logical_id]["Properties"]
-    return properties
+def resource(logical_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = template()["Resources"][logical_id]
+    return found
+
+
+def properties(logical_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = resource(logical_id).get("Properties") or {}
+    return found
+
+
+def resources_of_type(resource_type: str) -> list[tuple[str, dict[str, Any]]]:
+    """(logical id, properties) of every resource of the type, in the template's order."""
+    return [
+        (logical_id, body.get("Properties") or {})
+        for logical_id, body in template()["Resources"].items()
+        if body.get("Type") == resource_type
+    ]
+
+
+def logical_ids_of_type(resource_type: str) -> list[str]:
+    return [logical_id for logical_id, _ in resources_of_type(resource_type)]
+
+
+def parameter_defaults() -> dict[str, str]:
+    """The parameters' defaults, as `sam deploy` offers them."""
+    return {
+        name: str(parameter["Default"])
+        for name, parameter in (template().get("Parameters") or {}).items()
+        if "Default" in parameter
+    }
 
 
 def global_environment() -> dict[str, Any]:
-    variables: dict[str, Any] = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    variables: dict[str, Any] = template()["Globals"]["Function"]["Environment"]["Variables"]
     return variables
+
+
+def function_properties(logical_id: str) -> dict[str, Any]:
+    """A function's properties as SAM deploys them: Globals merged in (maps merged, lists
+    appended, scalars overridden by the function)."""
+    merged = dict(template().get("Globals", {}).get("Function", {}))
+    for key, value in properties(logical_id).items():
+        base = merged.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = _merge_maps(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            merged[key] = base + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_maps(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = (
+            _merge_maps(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(value, dict) else value
+        )
+    return merged
 
 
 def create_table_arguments(table_name: str) -> dict[str, Any]:
@@ -55,7 +118,7 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
     Only what the DynamoDB API's CreateTable takes: encryption, recovery and protection settings
     belong to the deployed stack, not to a local table.
     """
-    table = resource_properties("AccountsTable")
+    table = properties("AccountsTable")
     arguments: dict[str, Any] = {
         "TableName": table_name,
         "AttributeDefinitions": table["AttributeDefinitions"],
@@ -68,19 +131,5 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
 
 
 def time_to_live_attribute() -> str:
-    attribute: str = resource_properties("AccountsTable")["TimeToLiveSpecification"]["AttributeName"]
+    attribute: str = properties("AccountsTable")["TimeToLiveSpecification"]["AttributeName"]
     return attribute
-
-
-def create_table(client: Any, table_name: str) -> None:
-    """Create the read-model table on whatever endpoint `client` talks to, and enable its TTL."""
-    client.create_table(**create_table_arguments(table_name))
-    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
-    try:
-        client.update_time_to_live(
-            TableName=table_name,
-            TimeToLiveSpecification={"AttributeName": time_to_live_attribute(), "Enabled": True},
-        )
-    except client.exceptions.ClientError as error:  # dynalite does not implement TTL
-        if error.response["Error"]["Code"] not in {"UnknownOperationException", "ValidationException"}:
-            raise

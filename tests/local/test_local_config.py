@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mvno_local.config import LocalConfig, StartupError
+from mvno_local.config import LocalConfig
+from mvno_local.errors import StartupError
 
 
 def test_given_no_variables_when_read_then_the_documented_defaults() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from mvno_local import functions
-from mvno_local.config import StartupError
+from mvno_local.errors import StartupError
+from mvno_local.function_definitions import FunctionDefinition
 from mvno_local.functions import LambdaFunction
-from mvno_local.stack import REPO_ROOT, FunctionDefinition
+from mvno_local.paths import LOCAL_DIR, REPO_ROOT
 
 CODE = Path(__file__).resolve().parent / "lambda_code"
-LOCAL_DIR = REPO_ROOT / "local"
 
 
 def _function(handler: str, timeout_seconds: float = 5.0) -> LambdaFunction:

@@ -12,7 +12,7 @@ from account_sync.handler import lambda_handler as sync_handler
 from mvno_shared.schema import token_hash
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
-from support.lambda_context import FakeLambdaContext
+from support.lambda_context import sync_lambda_context
 from support.log_capture import forbid, forbid_codes_of
 
 # The SIMs of the spec's example account whose codes are replaced by fresh secret ones.
@@ -22,7 +22,7 @@ _SIM_CODES = ("pin1", "pin2", "puk1", "puk2")
 
 def sync(*changes: dict[str, Any]) -> None:
     """Apply change events through the Sync handler, in one SQS batch; every one must apply."""
-    response = sync_handler(sqs_event(*changes), FakeLambdaContext())
+    response = sync_handler(sqs_event(*changes), sync_lambda_context())
     assert response == {"batchItemFailures": []}
 
 

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, Va
 
 from account_sync.account_document import AccountDocument
 from account_sync.fields import Id, Text, TokenHash, parse_timestamp
+from account_sync.nesting import too_deep
+
+# Levels of containers a detail may nest, the detail object itself counting 1 (docs/change-events.md).
+MAX_DETAIL_DEPTH = 64
 
 # A signed 64-bit range: what every producer's language can hold exactly and DynamoDB can store.
 Version = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
@@ -72,6 +76,8 @@ class CustomerDeleted(_Detail):
 
 
 class TokenIssued(_Detail):
+    # The token's grants change under the same hash: the version orders them like any record's.
+    version: Version
     token_hash: TokenHash = Field(alias="tokenHash")
     employee: Id
     customer: Id
@@ -125,6 +131,11 @@ def _paths(error: ValidationError, prefix: str) -> list[str]:
 
 def envelope_of(body: str) -> EventBridgeModel:
     """The EventBridge envelope of an SQS message body."""
+    # Before any parser sees it: they recurse per level and fail without naming the event.
+    deep = too_deep(body, MAX_DETAIL_DEPTH + 1)  # the envelope is one level above the detail
+    if deep is not None:
+        paths = [name if name == "detail" else f"body.{name}" for name in deep.deep_members] or ["body"]
+        raise RejectedChange(paths, _identity_in(deep.shallow))
     try:
         return EventBridgeModel.model_validate_json(body)
     except ValidationError as error:
@@ -134,9 +145,12 @@ def envelope_of(body: str) -> EventBridgeModel:
 def _identity_of(body: str) -> dict[str, str]:
     """What a broken envelope can still tell about itself, for the log line."""
     try:
-        raw = json.loads(body)
+        return _identity_in(json.loads(body))
     except ValueError:
         return {}
+
+
+def _identity_in(raw: object) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     fields = {"event_id": raw.get("id"), "detail_type": raw.get("detail-type")}

@@ -31,10 +31,15 @@ class ReadModelWriter(Protocol):
         """Store the record only if nothing with this or a newer version is stored under its key."""
         ...
 
-    def put_unless_revoked(self, key: str, attributes: Attributes) -> Outcome:
-        """Store the token record only if no revocation is stored under its key."""
+    def put_versioned_unless_revoked(self, key: str, version: int, attributes: Attributes) -> Outcome:
+        """Store the token record only if no revocation, nor this or a newer version, is stored."""
         ...
 
     def put(self, key: str, attributes: Attributes) -> Outcome:
         """Store the record whatever is stored (a revocation, which is final)."""
         ...
+
+
+class UnreadableResponseError(Exception):
+    """The read model answered with a body that cannot be read: whether the write was made is
+    unknown, so the record is left for redelivery (every write is idempotent)."""

@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError
 
 from account_sync.account_document import unknown_enum_values
 from account_sync.change_events import AccountUpserted, ChangeEvent, RejectedChange, envelope_of, parse_change
-from account_sync.records import Outcome
+from account_sync.records import Outcome, UnreadableResponseError
 from account_sync.sync_service import SyncService
-from account_sync.wiring import sync_service
+from account_sync.wiring import ANSWER_MARGIN_MS, RECORD_WORST_CASE_MS, sync_service
 from mvno_shared.observability import logger, metrics
 
 _OUTCOME_METRICS = {
@@ -31,16 +31,67 @@ _OUTCOME_METRICS = {
 # DynamoDB errors that no redelivery can cure (the others, throttling first, are transient).
 _REFUSED_FOR_GOOD = frozenset({"ValidationException", "ItemCollectionSizeLimitExceededException"})
 
-# A whole batch of bad events is reported item by item, like any other partial failure.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+class BatchDeadlineError(Exception):
+    """A record not started: the time left could not cover it. SQS redelivers it."""
+
+
+class DeadlineBatchProcessor(BatchProcessor):
+    """Powertools' SQS BatchProcessor that starts a record only while Lambda's time left covers
+    `needed_ms`; once it does not, that record and the rest are reported as batch item failures,
+    as Powertools' SqsFifoPartialProcessor reports the records after a failure. What was applied
+    stays acknowledged, and the function answers before its timeout (which would fail the whole
+    batch, applied records included)."""
+
+    def __init__(self, needed_ms: int) -> None:
+        # A whole batch of bad events is reported item by item, like any other partial failure.
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.needed_ms = needed_ms
+        self.deferred: list[str] = []  # message ids of the records not started
+        self.time_left_ms: int | None = None  # when the batch stopped starting records
+
+    def _prepare(self) -> None:
+        super()._prepare()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+        self.deferred = []
+        self.time_left_ms = None
+
+    def _process_record(self, record: dict[str, Any]) -> Any:
+        if not self.deferred:
+            context = getattr(self, "lambda_context", None)  # None: called without one, no deadline
+            time_left = context.get_remaining_time_in_millis() if context is not None else None
+            if time_left is None or time_left >= self.needed_ms:
+                return super()._process_record(record)
+            self.time_left_ms = time_left
+        self.deferred.append(record["messageId"])
+        stop = BatchDeadlineError(f"{self.time_left_ms} ms left, {self.needed_ms} ms needed to start a record")
+        return self.failure_handler(
+            record=self._to_batch_type(record, event_type=self.event_type, model=self.model),
+            exception=(BatchDeadlineError, stop, None),
+        )
+
+
+processor = DeadlineBatchProcessor(needed_ms=RECORD_WORST_CASE_MS + ANSWER_MARGIN_MS)
 
 
 def handle_batch(
     event: dict[str, Any], context: LambdaContext, service: Callable[[], SyncService] = sync_service
 ) -> PartialItemFailureResponse:
-    """Apply one SQS batch; the records that failed are reported for redelivery."""
+    """Apply one SQS batch; the records that failed or were not started are reported for redelivery."""
     record_handler = partial(apply_record, service=service)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    if processor.deferred:
+        metrics.add_metric(name="ChangesDeferred", unit=MetricUnit.Count, value=len(processor.deferred))
+        logger.warning(
+            "batch stopped before its deadline, records left for redelivery",
+            extra={
+                "time_left_ms": processor.time_left_ms,
+                "needed_ms": processor.needed_ms,
+                "message_ids": processor.deferred,
+            },
+        )
+    return response
 
 
 def apply_record(record: SQSRecord, service: Callable[[], SyncService] = sync_service) -> Outcome:
@@ -66,6 +117,12 @@ def apply_record(record: SQSRecord, service: Callable[[], SyncService] = sync_se
             logger.error("change event refused by DynamoDB for good", extra={**identity, "error_code": code})
         else:
             logger.warning("change event not applied, left for redelivery", extra={**identity, "error_code": code})
+        raise
+    except UnreadableResponseError:
+        # Applied or not, nobody knows: redelivered, the write is idempotent.
+        logger.warning(
+            "change event not applied, left for redelivery", extra={**identity, "error_code": "UnreadableResponse"}
+        )
         raise
     except Exception as unexpected:
         # The type only: an exception's text may quote the event's values.

@@ -3,10 +3,13 @@ model. Every write is one PutItem whose condition makes it idempotent and order-
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from account_sync.records import Attributes, AttributeValue, Outcome
+from account_sync.records import Attributes, AttributeValue, Outcome, UnreadableResponseError
 from mvno_shared import schema
+
+Item = dict[str, Any]
 
 
 def _wire(value: AttributeValue) -> dict[str, Any]:
@@ -17,11 +20,36 @@ def _wire(value: AttributeValue) -> dict[str, Any]:
     return {"S": value}
 
 
-def _item(key: str, attributes: Attributes) -> dict[str, Any]:
+def _item(key: str, attributes: Attributes) -> Item:
     item = {schema.PARTITION_KEY: {"S": key}}
     # Absent beats null or empty: the number index must only hold live accounts.
     item.update({name: _wire(value) for name, value in attributes.items() if value is not None and value != ""})
     return item
+
+
+def _version_outcome(stored: Item, version: int) -> Outcome:
+    stored_version = stored.get(schema.VERSION, {}).get("N")
+    return Outcome.DUPLICATE if stored_version is not None and int(stored_version) == version else Outcome.STALE
+
+
+def refuse_unreadable_responses(client: Any) -> None:
+    """Make the client raise UnreadableResponseError on a 2xx answer whose body is not a JSON
+    object. botocore would otherwise parse it as an empty answer: a write that "succeeded", or
+    a stored item that "does not exist"."""
+    client.meta.events.register(
+        "before-parse.dynamodb", _refuse_unreadable, unique_id="account-sync-refuse-unreadable-responses"
+    )
+
+
+def _refuse_unreadable(response_dict: dict[str, Any], **_: Any) -> None:
+    if not 200 <= response_dict["status_code"] < 300:
+        return  # error answers are parsed into ClientError codes (an unreadable one into its status)
+    try:
+        readable = isinstance(json.loads(response_dict["body"] or b"{}"), dict)
+    except ValueError:
+        readable = False
+    if not readable:
+        raise UnreadableResponseError("DynamoDB answered with a body that is not a JSON object")
 
 
 class DynamoReadModelWriter:
@@ -35,58 +63,60 @@ class DynamoReadModelWriter:
     def put_versioned(self, key: str, version: int, attributes: Attributes) -> Outcome:
         """Store the record only if nothing newer is stored under its key (tombstones included)."""
         item = _item(key, {**attributes, schema.VERSION: version})
-        stored_version = self._put_unless(
+        stored = self._put_unless(
             item,
             condition="attribute_not_exists(#pk) OR #version < :version",
             names={"#pk": schema.PARTITION_KEY, "#version": schema.VERSION},
             values={":version": {"N": str(version)}},
         )
-        if stored_version is None:
-            return Outcome.APPLIED
-        return Outcome.DUPLICATE if stored_version == version else Outcome.STALE
+        return Outcome.APPLIED if stored is None else _version_outcome(stored, version)
 
-    def put_unless_revoked(self, key: str, attributes: Attributes) -> Outcome:
-        item = _item(key, attributes)
-        refused = self._put_unless(
+    def put_versioned_unless_revoked(self, key: str, version: int, attributes: Attributes) -> Outcome:
+        """A token's grants: versioned like any record, and never over its revocation. A token
+        stored before grants carried versions has none, and any versioned grant replaces it."""
+        item = _item(key, {**attributes, schema.VERSION: version})
+        stored = self._put_unless(
             item,
-            condition="attribute_not_exists(#revoked)",
-            names={"#revoked": schema.TOKEN_REVOKED},
-            values=None,
+            condition="attribute_not_exists(#revoked) AND (attribute_not_exists(#version) OR #version < :version)",
+            names={"#revoked": schema.TOKEN_REVOKED, "#version": schema.VERSION},
+            values={":version": {"N": str(version)}},
         )
-        return Outcome.APPLIED if refused is None else Outcome.STALE
+        if stored is None:
+            return Outcome.APPLIED
+        if schema.TOKEN_REVOKED in stored:
+            return Outcome.STALE
+        return _version_outcome(stored, version)
 
     def put(self, key: str, attributes: Attributes) -> Outcome:
         self._client.put_item(TableName=self._table_name, Item=_item(key, attributes))
         return Outcome.APPLIED
 
-    def _put_unless(
-        self, item: dict[str, Any], condition: str, names: dict[str, str], values: dict[str, Any] | None
-    ) -> int | None:
-        """Conditional put. None when written; otherwise the stored record's version (-1 if it has none)."""
-        arguments: dict[str, Any] = {
-            "TableName": self._table_name,
-            "Item": item,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if values:
-            arguments["ExpressionAttributeValues"] = values
+    def _put_unless(self, item: Item, condition: str, names: dict[str, str], values: dict[str, Any]) -> Item | None:
+        """Conditional put. None when written; otherwise what the refusing record holds of the
+        attributes the conditions read."""
         try:
-            self._client.put_item(**arguments)
+            self._client.put_item(
+                TableName=self._table_name,
+                Item=item,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         except self._client.exceptions.ConditionalCheckFailedException as refused:
-            stored = refused.response.get("Item") or self._stored(item[schema.PARTITION_KEY])
-            version = (stored or {}).get(schema.VERSION, {}).get("N")
-            return int(version) if version is not None else -1
+            returned: Item | None = refused.response.get("Item")
+            return returned or self._stored(item[schema.PARTITION_KEY])
         return None
 
-    def _stored(self, key: dict[str, Any]) -> dict[str, Any] | None:
+    def _stored(self, key: dict[str, Any]) -> Item:
         # Emulators that do not return the old item on a failed condition: read it instead.
-        found: dict[str, Any] | None = self._client.get_item(
+        found: Item | None = self._client.get_item(
             TableName=self._table_name,
             Key={schema.PARTITION_KEY: key},
-            ProjectionExpression="#version",
-            ExpressionAttributeNames={"#version": schema.VERSION},
+            ProjectionExpression="#version, #revoked",
+            ExpressionAttributeNames={"#version": schema.VERSION, "#revoked": schema.TOKEN_REVOKED},
             ConsistentRead=True,
         ).get("Item")
-        return found
+        # Gone between the refused put and this read (a TTL purge): counted stale, as a record
+        # with no version is.
+        return found or {}

@@ -94,8 +94,9 @@ class SyncService:
 
     def _issue_token(self, detail: TokenIssued) -> Outcome:
         expires_at = detail.expires_at
-        return self._writer.put_unless_revoked(
+        return self._writer.put_versioned_unless_revoked(
             schema.token_key(detail.token_hash),
+            detail.version,
             {
                 schema.KIND: schema.KIND_TOKEN,
                 schema.TOKEN_EMPLOYEE: detail.employee,

@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 
 from conftest import TableFixture
-from get_account.handler import lambda_handler
 from mvno_shared.levels import ORDERED_LEVELS
 from support import log_capture
-from support.api_events import api_event
-from support.lambda_context import FakeLambdaContext
+from support.api_events import api_event, call_get_account
 from support.read_model_seed import issue_token, secret_code, upsert_account, upsert_customer
 from support.spec_fields import ADMIN_ONLY, RESELLER_ONLY, documented_paths
 
@@ -134,7 +132,7 @@ def test_given_level_and_relation_when_account_read_then_status_and_exact_keys(
     token = issue_token(level, caller_customer)
 
     # When
-    response = lambda_handler(api_event("get-account-by-id", account_id=account_id, bearer=token), FakeLambdaContext())
+    response = call_get_account(api_event("get-account-by-id", account_id=account_id, bearer=token))
 
     # Then
     permitted = level in READERS_OF[relation]

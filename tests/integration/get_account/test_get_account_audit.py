@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from conftest import TableFixture
-from get_account.handler import lambda_handler
 from mvno_shared import schema
 from support import log_capture
-from support.api_events import api_event
+from support.api_events import api_event, call_get_account
 from support.event_files import change_event
 from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import account_document, issue_token, secret_code, sync, upsert_account
@@ -52,7 +51,7 @@ def read(
     account_id: str, token: str, context: FakeLambdaContext | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     event = api_event("get-account-by-id", account_id=account_id, bearer=token)
-    response: dict[str, Any] = lambda_handler(event, context or FakeLambdaContext())
+    response = call_get_account(event, context=context)
     return event, response
 
 

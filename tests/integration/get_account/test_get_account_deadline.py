@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from conftest import TableFixture
-from get_account.handler import lambda_handler
-from get_account.http_api import handle
 from get_account.reader import AccountReader
 from get_account.wiring import ANSWER_MARGIN_MS, get_account_dynamodb_client, new_reader
 from mvno_shared.settings import settings_from_environment
 from support import log_capture
-from support.api_events import api_event
-from support.dynamodb_faults import (
+from support.api_events import api_event, call_get_account, call_http_adapter
+from support.lambda_context import FakeClock, FakeLambdaContext, get_account_lambda_context, get_account_timeout_ms
+from support.read_model_seed import issue_token, upsert_account, upsert_customer
+from support.read_path_faults import (
     Attempt,
     Fault,
     FaultyTransport,
@@ -31,8 +31,6 @@ from support.dynamodb_faults import (
     throttled,
     trickling,
 )
-from support.lambda_context import FakeClock, FakeLambdaContext, get_account_lambda_context, get_account_timeout_ms
-from support.read_model_seed import issue_token, upsert_account, upsert_customer
 
 secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_capture.guard_module)
 
@@ -79,7 +77,7 @@ class Instance:
 
     def get(self, lookup: Lookup, token: str) -> dict[str, Any]:
         event = api_event("get-account-by-id", account_id=lookup.account_id, bearer=token)
-        return handle(event, get_account_lambda_context(self.clock), reader=lambda: self.reader)
+        return call_http_adapter(self.reader, event, get_account_lambda_context(self.clock))
 
 
 def _no_hard_limit(seconds: float) -> AbstractContextManager[None]:
@@ -186,11 +184,11 @@ def test_given_throttling_when_read_then_503_at_once_without_retrying(instance: 
 def test_given_too_little_time_left_for_one_attempt_when_read_then_503_before_any_call(instance: Instance) -> None:
     # Given a request that starts with less than one attempt's limit plus the margin left
     token = issue_token("OWNER", CHAIN[0])
-    context = FakeLambdaContext(timeout_ms=ANSWER_MARGIN_MS + 749)
+    context = FakeLambdaContext(remaining_ms=lambda: ANSWER_MARGIN_MS + 749)
     event = api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token)
 
     # When
-    response = handle(event, context, reader=lambda: instance.reader)
+    response = call_http_adapter(instance.reader, event, context)
 
     # Then
     assert_unavailable(response)
@@ -204,8 +202,11 @@ def test_given_the_handler_when_lambda_gives_it_little_time_then_it_budgets_from
     token = issue_token("OWNER", CHAIN[0])
     event = api_event("get-account-by-id", account_id=ACCOUNT_ID, bearer=token)
 
-    assert lambda_handler(event, FakeLambdaContext(timeout_ms=ANSWER_MARGIN_MS + 749))["statusCode"] == 503
-    assert lambda_handler(event, FakeLambdaContext(timeout_ms=ANSWER_MARGIN_MS + 1100))["statusCode"] == 200
+    short = FakeLambdaContext(remaining_ms=lambda: ANSWER_MARGIN_MS + 749)
+    enough = FakeLambdaContext(remaining_ms=lambda: ANSWER_MARGIN_MS + 1100)
+
+    assert call_get_account(event, context=short)["statusCode"] == 503
+    assert call_get_account(event, context=enough)["statusCode"] == 200
 
 
 # Every kind of unreadable body, on each operation, is in tests/unit/get_account/test_get_account_store.py.

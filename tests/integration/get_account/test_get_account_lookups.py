@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import TableFixture
-from get_account.handler import lambda_handler
 from support import log_capture
-from support.api_events import api_event, token_in
+from support.api_events import api_event, call_get_account, token_in
 from support.event_files import change_event
 from support.golden import golden_text
-from support.lambda_context import FakeLambdaContext
 from support.read_model_seed import (
     delete_account,
     issue_token,
@@ -36,8 +34,7 @@ NUMBER = "+4570000001"
 
 
 def get(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
-    return response
+    return call_get_account(event)
 
 
 def read(account_id: str, token: str) -> dict[str, Any]:
@@ -101,7 +98,7 @@ def test_given_number_encoded_twice_when_read_then_400_id_as_api_gateway_decodes
     assert event["pathParameters"] == {"accountId": "%2B4512345678"}
 
     # When
-    response = lambda_handler(event, FakeLambdaContext())
+    response = get(event)
 
     # Then
     assert response["statusCode"] == 400
@@ -117,7 +114,7 @@ def test_given_number_event_file_when_read_then_path_parameter_is_decoded_once_a
     upsert_account(SPEC_ACCOUNT_ID, CUSTOMER, "+4520000002")
     issue_token("ADMIN", CUSTOMER, token=token_in(event))
 
-    response = lambda_handler(event, FakeLambdaContext())
+    response = get(event)
 
     assert response["statusCode"] == 200
     assert body_of(response)["_id"] == SPEC_ACCOUNT_ID

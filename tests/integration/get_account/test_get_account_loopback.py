@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
 
 import botocore.session
 import pytest
@@ -21,10 +20,8 @@ from botocore.config import Config
 from get_account.attempt_timer import hard_limit
 from get_account.deadline import Deadline
 from get_account.errors import ReadModelUnavailableError, TokenRefusal
-from get_account.handler import lambda_handler
 from get_account.store import CallLimits, DynamoReadModelReader
-from support.api_events import api_event
-from support.lambda_context import FakeLambdaContext
+from support.api_events import api_event, call_get_account
 from support.lambda_instance import fresh_instance
 
 BYTE_GAP_S = 0.04  # well inside the read timeouts below
@@ -162,7 +159,7 @@ def test_given_the_handler_on_a_trickling_loopback_dynamodb_when_read_then_503(
     monkeypatch.setattr(__name__ + ".TRICKLED_BODY", b"{" + b" " * 40 + b"}")
 
     # When
-    response: dict[str, Any] = lambda_handler(api_event("get-account-by-id", bearer="any-token"), FakeLambdaContext())
+    response = call_get_account(api_event("get-account-by-id", bearer="any-token"))
 
     # Then
     assert response["statusCode"] == 503

@@ -14,11 +14,10 @@ from botocore.stub import Stubber
 
 import get_account.handler
 from conftest import TableFixture
-from get_account.handler import lambda_handler
 from get_account.wiring import get_account_dynamodb_client
 from mvno_shared.observability import logger
 from support import log_capture
-from support.api_events import api_event, token_in
+from support.api_events import api_event, call_get_account, token_in
 from support.lambda_context import FakeLambdaContext
 from support.lambda_instance import fresh_instance
 from support.read_model_seed import issue_token, revoke_token, upsert_account
@@ -32,8 +31,7 @@ BEARER_CHALLENGE = "Bearer"  # design section 2: exactly this on every 401, no R
 
 
 def get(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
-    return response
+    return call_get_account(event)
 
 
 def message_of(response: dict[str, Any]) -> str:
@@ -237,7 +235,7 @@ def test_given_event_logging_switched_on_when_read_then_the_token_is_still_not_l
 
     with Stubber(get_account_dynamodb_client()) as read_model:
         read_model.add_response("batch_get_item", {"Responses": {}, "UnprocessedKeys": {}})
-        response = handler_imported_with_event_logging_on(event, FakeLambdaContext())
+        response = call_get_account(event, handler=handler_imported_with_event_logging_on)
 
     assert response["statusCode"] == 401
     assert "Account read refused" in caplog.text

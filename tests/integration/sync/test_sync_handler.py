@@ -9,13 +9,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from account_sync.handler import lambda_handler
+from account_sync.wiring import sync_dynamodb_client
 from conftest import TableFixture
 from mvno_shared import schema
 from mvno_shared.levels import level_rank
 from mvno_shared.views import View, compose_view
 from support.event_files import change_event, load_event, sqs_event
 from support.golden import golden_text, spec_example_account
-from support.lambda_context import FakeLambdaContext
+from support.lambda_context import sync_lambda_context
 
 SPEC_ACCOUNT_ID = "1234567890abcdef12345678"
 SPEC_ACCOUNT = spec_example_account()
@@ -24,7 +25,7 @@ SPEC_ACCOUNT = spec_example_account()
 def handle(*changes: dict[str, Any]) -> list[str]:
     """Run the Sync handler on one batch; the ids of the messages it reported as failed."""
     event = sqs_event(*changes)
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
     return failed_message_ids(response)
 
 
@@ -65,7 +66,7 @@ def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored
     event = load_event(f"sync/{event_file}.json")
 
     # When
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
 
     # Then
     assert response == {"batchItemFailures": []}
@@ -77,11 +78,11 @@ def test_given_each_detail_type_event_file_when_synced_then_its_record_is_stored
 def test_given_mixed_batch_when_replayed_then_nothing_changes(read_model: TableFixture) -> None:
     # Given the mixed batch applied once
     batch = load_event("sync/mixed-batch.json")
-    first = failed_message_ids(lambda_handler(batch, FakeLambdaContext()))
+    first = failed_message_ids(lambda_handler(batch, sync_lambda_context()))
     state_after_first = sorted(read_model.all_items(), key=lambda item: item["pk"]["S"])
 
     # When it is delivered again
-    second = failed_message_ids(lambda_handler(batch, FakeLambdaContext()))
+    second = failed_message_ids(lambda_handler(batch, sync_lambda_context()))
 
     # Then the same two bad records fail and the table is byte for byte the same
     bad_ids = [record["messageId"] for record in batch["Records"][3:]]
@@ -194,7 +195,8 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
             raise ClientError(cast(Any, error), "PutItem")
 
-    read_model.client.meta.events.register("before-call.dynamodb.PutItem", throttle)
+    # on the client Sync writes with (its own timeouts and retries)
+    sync_dynamodb_client().meta.events.register("before-call.dynamodb.PutItem", throttle)
     changes = [
         account_upsert(1),
         change_event("customer-upserted", customer={"_id": "cccccccccccccccccccccccc"}),
@@ -203,7 +205,7 @@ def test_given_throttled_write_when_batch_synced_then_only_that_record_fails(rea
     event = sqs_event(*changes)
 
     # When
-    failed = failed_message_ids(lambda_handler(event, FakeLambdaContext()))
+    failed = failed_message_ids(lambda_handler(event, sync_lambda_context()))
 
     # Then
     assert failed == [event["Records"][1]["messageId"]]
@@ -233,3 +235,84 @@ def test_given_event_time_without_offset_when_synced_then_it_is_taken_as_utc(rea
     change = {**change_event("customer-upserted"), "time": "2026-11-27T10:00:00"}
     assert handle(change) == []
     assert read_model.item(schema.customer_key(SPEC_ACCOUNT_ID)) is not None
+
+
+ADMIN_V1 = {"version": 1, "accessLevel": "ADMIN"}
+VIEWER_V2 = {"version": 2, "accessLevel": "VIEWER"}
+
+
+@pytest.mark.parametrize("one_batch", [False, True], ids=["one batch each", "both in one batch"])
+@pytest.mark.parametrize("order", [(ADMIN_V1, VIEWER_V2), (VIEWER_V2, ADMIN_V1)], ids=["in order", "reversed"])
+def test_given_two_versioned_grants_of_one_token_when_synced_in_either_order_then_the_newer_one_holds(
+    read_model: TableFixture, order: tuple[dict[str, Any], dict[str, Any]], one_batch: bool
+) -> None:
+    # Given an ADMIN grant at version 1 and a VIEWER grant at version 2 of the same token
+    grants = [change_event("token-issued", **grant) for grant in order]
+
+    # When they arrive in this order
+    if one_batch:
+        assert handle(*grants) == []
+    else:
+        for grant in grants:
+            assert handle(grant) == []
+
+    # Then the token is a VIEWER: a late older grant never raises it back to ADMIN
+    stored = read_model.item(schema.token_key(grants[0]["detail"]["tokenHash"]))
+    assert stored is not None
+    assert stored[schema.TOKEN_ACCESS_LEVEL] == {"S": "VIEWER"}
+    assert stored[schema.VERSION] == {"N": "2"}
+
+
+def test_given_a_grant_when_delivered_again_or_late_then_it_is_counted_duplicate_or_stale(
+    read_model: TableFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given
+    assert handle(change_event("token-issued", version=5)) == []
+    capsys.readouterr()
+
+    # When the same version and an older one arrive
+    assert handle(change_event("token-issued", version=5), change_event("token-issued", version=4)) == []
+
+    # Then
+    emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
+    assert (emf["ChangesDuplicate"], emf["ChangesStale"]) == ([1.0], [1.0])
+    assert "ChangesApplied" not in emf
+
+
+def test_given_revoked_token_when_a_newer_grant_arrives_then_it_stays_revoked(read_model: TableFixture) -> None:
+    # Given
+    assert handle(change_event("token-issued", version=1), change_event("token-revoked")) == []
+
+    # When a grant of any higher version arrives
+    assert handle(change_event("token-issued", version=2**63 - 1, accessLevel="ADMIN")) == []
+
+    # Then
+    token_hash = change_event("token-issued")["detail"]["tokenHash"]
+    assert read_model.item(schema.token_key(token_hash)) == {
+        "pk": {"S": schema.token_key(token_hash)},
+        schema.KIND: {"S": schema.KIND_TOKEN},
+        schema.TOKEN_REVOKED: {"BOOL": True},
+    }
+
+
+def test_given_a_token_stored_before_grants_had_versions_when_a_versioned_grant_arrives_then_it_replaces_it(
+    read_model: TableFixture,
+) -> None:
+    # Given a token record written without a version (before this rule)
+    token_hash = change_event("token-issued")["detail"]["tokenHash"]
+    legacy = {
+        "pk": {"S": schema.token_key(token_hash)},
+        schema.KIND: {"S": schema.KIND_TOKEN},
+        schema.TOKEN_EMPLOYEE: {"S": "0123457890abcdef12345678"},
+        schema.TOKEN_CUSTOMER: {"S": "aaaaaaaaaaaaaaaaaaaaaaaa"},
+        schema.TOKEN_ACCESS_LEVEL: {"S": "ADMIN"},
+    }
+    read_model.client.put_item(TableName=read_model.table_name, Item=legacy)
+
+    # When
+    assert handle(change_event("token-issued", version=1, accessLevel="VIEWER")) == []
+
+    # Then
+    stored = read_model.item(schema.token_key(token_hash))
+    assert stored is not None
+    assert (stored[schema.TOKEN_ACCESS_LEVEL], stored[schema.VERSION]) == ({"S": "VIEWER"}, {"N": "1"})

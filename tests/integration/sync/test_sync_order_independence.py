@@ -13,7 +13,7 @@ from conftest import TableFixture
 from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
-from support.lambda_context import FakeLambdaContext
+from support.lambda_context import sync_lambda_context
 
 ACCOUNT = spec_example_account()
 SECOND_ACCOUNT_ID = "abcdefabcdefabcdefabcdef"
@@ -41,13 +41,27 @@ def _customer_versions(count: int) -> list[dict[str, Any]]:
     return events
 
 
+def _grants(token_hash: str, levels: list[str]) -> list[dict[str, Any]]:
+    return [
+        change_event("token-issued", tokenHash=token_hash, version=version, accessLevel=level)
+        for version, level in enumerate(levels, start=1)
+    ]
+
+
+SECOND_TOKEN_HASH = "b" * 64
+
 # Record -> its events, lowest version first. The first account ends deleted-then-recreated (v4),
-# the second ends on its tombstone (v3), the customer ends upserted (v3), the token ends revoked.
+# the second ends on its tombstone (v3), the customer ends upserted (v3), the first token ends
+# revoked after two grants, the second one on its newer, lower grant (VIEWER v2 after ADMIN v1).
 HISTORIES: dict[str, list[dict[str, Any]]] = {
     "first account": _account_versions("1234567890abcdef12345678", 4),
     "second account": _account_versions(SECOND_ACCOUNT_ID, 3),
     "customer": _customer_versions(3),
-    "token": [change_event("token-issued"), change_event("token-revoked")],
+    "token": [
+        *_grants(change_event("token-issued")["detail"]["tokenHash"], ["ADMIN", "VIEWER"]),
+        change_event("token-revoked"),
+    ],
+    "second token": _grants(SECOND_TOKEN_HASH, ["ADMIN", "VIEWER"]),
 }
 ALL_EVENTS = [event for history in HISTORIES.values() for event in history]
 
@@ -72,10 +86,10 @@ def _apply_in_batches(events: list[dict[str, Any]], sizes: list[int]) -> None:
     for size in sizes:
         if start >= len(events):
             break
-        lambda_handler(sqs_event(*events[start : start + size]), FakeLambdaContext())
+        lambda_handler(sqs_event(*events[start : start + size]), sync_lambda_context())
         start += size
     if start < len(events):
-        lambda_handler(sqs_event(*events[start:]), FakeLambdaContext())
+        lambda_handler(sqs_event(*events[start:]), sync_lambda_context())
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -90,7 +104,7 @@ def test_given_any_permutation_with_duplicates_when_synced_then_state_equals_hig
 ) -> None:
     # Given the state of the highest version of each record, applied once
     _clear(read_model)
-    lambda_handler(sqs_event(*[history[-1] for history in HISTORIES.values()]), FakeLambdaContext())
+    lambda_handler(sqs_event(*[history[-1] for history in HISTORIES.values()]), sync_lambda_context())
     expected = _snapshot(read_model)
     _clear(read_model)
 

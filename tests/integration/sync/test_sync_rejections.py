@@ -10,11 +10,12 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from account_sync.handler import lambda_handler
+from account_sync.wiring import sync_dynamodb_client
 from conftest import TableFixture
 from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
-from support.lambda_context import FakeLambdaContext
+from support.lambda_context import sync_lambda_context
 
 ACCOUNT_KEY = schema.account_key("1234567890abcdef12345678")
 SECRETS = ("12345678", "1234567890")  # the example's PUK codes and voicemail pin
@@ -55,7 +56,7 @@ def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and
     read_model: TableFixture, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a stored account
-    lambda_handler(sqs_event(change_event("account-upserted", version=1)), FakeLambdaContext())
+    lambda_handler(sqs_event(change_event("account-upserted", version=1)), sync_lambda_context())
     before = read_model.item(ACCOUNT_KEY)
     account, failing_path = INVALID_ACCOUNTS[case]
     bad = change_event("account-upserted", version=2, account=account)
@@ -64,7 +65,7 @@ def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and
     caplog.clear()
 
     # When
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
 
     # Then the bad record fails alone, the good one is applied, the account is as it was
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
@@ -88,6 +89,7 @@ def _envelope_without_object_detail() -> dict[str, Any]:
     ("change", "failing_path"),
     [
         ({**change_event("customer-upserted"), "detail-type": "SimSwapped"}, "detail-type"),
+        ({**change_event("account-upserted"), "detail-type": "mvnoaccountupserted"}, "detail-type"),
         (_envelope_without_object_detail(), "body.detail"),
         (change_event("account-deleted", accountId="1234"), "detail.accountId"),
         (change_event("account-deleted", version="2"), "detail.version"),
@@ -102,10 +104,13 @@ def _envelope_without_object_detail() -> dict[str, Any]:
         (change_event("token-issued", expiresAt="tomorrow"), "detail.expiresAt"),
         (change_event("token-issued", expiresAt="0001-01-01T00:00:00+01:00"), "detail.expiresAt"),
         (change_event("token-issued", accessLevel=7), "detail.accessLevel"),
+        (change_event("token-issued", version=None), "detail.version"),
+        (change_event("token-issued", version=-1), "detail.version"),
         (change_event("token-revoked", tokenHash=None), "detail.tokenHash"),
     ],
     ids=[
         "unknown detail-type",
+        "detail-type in the wrong case",
         "detail not an object",
         "bad account id",
         "string version",
@@ -117,6 +122,8 @@ def _envelope_without_object_detail() -> dict[str, Any]:
         "bad expiry",
         "expiry before year 1000",
         "level not a string",
+        "grant without version",
+        "grant with a negative version",
         "no hash",
     ],
 )
@@ -125,14 +132,14 @@ def test_given_stored_records_when_invalid_event_of_any_type_arrives_then_only_i
 ) -> None:
     # Given one stored record of each kind
     stored = [change_event(name) for name in ("account-upserted", "customer-upserted", "token-issued")]
-    assert lambda_handler(sqs_event(*stored), FakeLambdaContext())["batchItemFailures"] == []
+    assert lambda_handler(sqs_event(*stored), sync_lambda_context())["batchItemFailures"] == []
     before = read_model.all_items()
     good = change_event("customer-upserted", customer={"_id": "dddddddddddddddddddddddd"})
     caplog.clear()
 
     # When the invalid event arrives in a batch with a good one
     event = sqs_event(change, good)
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
 
     # Then it alone fails, the stored records are untouched and the good one is applied
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
@@ -150,7 +157,7 @@ def test_given_body_that_is_not_json_when_synced_then_it_is_rejected(
 ) -> None:
     event = sqs_event(change_event("customer-upserted"))
     event["Records"][0]["body"] = "{not json"
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     [rejection] = rejection_lines(caplog)
     assert rejection["failing_paths"] == ["body"]
@@ -165,7 +172,7 @@ def test_given_account_too_large_to_store_when_synced_then_it_is_rejected_not_re
 
     # When
     event = sqs_event(huge)
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
 
     # Then
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
@@ -197,12 +204,12 @@ def test_given_write_failure_when_synced_then_the_record_fails_with_one_log_line
     def fail(**_: Any) -> None:
         raise failure
 
-    moto_read_model.client.meta.events.register("before-call.dynamodb.PutItem", fail)
+    sync_dynamodb_client().meta.events.register("before-call.dynamodb.PutItem", fail)
     change = change_event("customer-upserted")
 
     # When
     event = sqs_event(change)
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, sync_lambda_context())
 
     # Then
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
@@ -218,7 +225,7 @@ def test_given_outcomes_when_synced_then_metrics_count_each_kind(
     invalid = change_event("customer-deleted", customerId="x")
 
     # When one batch applies, duplicates, goes stale and rejects
-    lambda_handler(sqs_event(newer, newer, older, invalid), FakeLambdaContext())
+    lambda_handler(sqs_event(newer, newer, older, invalid), sync_lambda_context())
 
     # Then the EMF line carries each count and the lag
     emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
@@ -227,3 +234,56 @@ def test_given_outcomes_when_synced_then_metrics_count_each_kind(
     assert emf["ChangesStale"] == [1.0]
     assert emf["ChangesRejected"] == [1.0]
     assert emf["SyncLag"][0] > 0
+
+
+def test_given_an_unknown_detail_type_when_synced_then_the_rejection_names_it(
+    moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A typo of a known type: rejected like any invalid event, so it reaches the DLQ
+    change = {**change_event("account-upserted"), "detail-type": "mvnoaccountupserted"}
+    event = sqs_event(change)
+    response = lambda_handler(event, sync_lambda_context())
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    [rejection] = rejection_lines(caplog)
+    assert (rejection["event_id"], rejection["detail_type"]) == (change["id"], "mvnoaccountupserted")
+    assert moto_read_model.all_items() == []
+
+
+def _nested(levels: int) -> str:
+    """A JSON object nesting `levels` objects, as text (json.dumps itself cannot nest 1000 deep)."""
+    return '{"a":' * (levels - 1) + "{}" + "}" * (levels - 1)
+
+
+def _with_custom_text(custom: str) -> tuple[dict[str, Any], str]:
+    """An account upsert whose account's `custom` is the given JSON text: (event, body)."""
+    change = change_event("account-upserted", account={**spec_example_account(), "custom": "CUSTOM"})
+    return change, json.dumps(change, separators=(",", ":")).replace('"CUSTOM"', custom)
+
+
+# The detail object is level 1, its account level 2, the account's `custom` level 3.
+@pytest.mark.parametrize(("detail_levels", "accepted"), [(64, True), (65, False), (1000, False)])
+def test_given_a_deeply_nested_detail_when_synced_then_past_64_levels_it_is_rejected_with_its_id_and_type(
+    moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture, detail_levels: int, accepted: bool
+) -> None:
+    # Given an account whose `custom` nests so deep that the detail has `detail_levels` levels
+    change, body = _with_custom_text(_nested(detail_levels - 2))
+    good = change_event("customer-upserted")
+    event = sqs_event(change, good)
+    event["Records"][0]["body"] = body
+
+    # When
+    response = lambda_handler(event, sync_lambda_context())
+
+    # Then
+    stored = moto_read_model.item(ACCOUNT_KEY)
+    if accepted:
+        assert response["batchItemFailures"] == []
+        assert stored is not None
+        return
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    assert stored is None
+    assert moto_read_model.item(schema.customer_key("1234567890abcdef12345678")) is not None
+    [rejection] = rejection_lines(caplog)
+    assert rejection["failing_paths"] == ["detail"]
+    assert (rejection["event_id"], rejection["detail_type"]) == (change["id"], "MvnoAccountUpserted")
+    assert not [line for line in caplog.records if line.getMessage() == "change event failed"]

@@ -21,17 +21,19 @@ from get_account.errors import (
     TokenExpiredError,
     TokenRefusal,
 )
-from get_account.http_api import caller_token, handle
+from get_account.http_api import caller_token
 from get_account.reader import AccountReader, ReadTrace
 from mvno_shared.observability import metrics
-from support.api_events import api_event
-from support.lambda_context import FakeLambdaContext
+from support.api_events import api_event, call_http_adapter
+
+# The smallest body the contract allows: a view holds at least the account's id and customer.
+MINIMAL_VIEW = '{"_id":"acc000000000000000000001","customer":"c0ffee000000000000000003"}'
 
 
 class ScriptedReader(AccountReader):
     """Answers with a fixed body or raises a fixed error; remembers what it was asked."""
 
-    def __init__(self, body: str = "{}", error: Exception | None = None) -> None:
+    def __init__(self, body: str = MINIMAL_VIEW, error: Exception | None = None) -> None:
         self.body = body
         self.error = error
         self.asked: list[tuple[str | None, str | None]] = []
@@ -50,11 +52,11 @@ def no_metrics_left_over() -> Iterator[None]:
 
 
 def respond(event: dict[str, Any], reader: ScriptedReader) -> dict[str, Any]:
-    return handle(event, FakeLambdaContext(), reader=lambda: reader)
+    return call_http_adapter(reader, event)
 
 
 def test_given_bearer_header_when_handled_then_token_and_id_reach_the_reader() -> None:
-    reader = ScriptedReader(body='{"_id":"x"}')
+    reader = ScriptedReader(body=MINIMAL_VIEW)
 
     response = respond(api_event("get-account-by-id", bearer="tok-1"), reader)
 
@@ -62,7 +64,7 @@ def test_given_bearer_header_when_handled_then_token_and_id_reach_the_reader() -
     assert response == {
         "statusCode": 200,
         "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": '{"_id":"x"}',
+        "body": MINIMAL_VIEW,
         "isBase64Encoded": False,
     }
 

@@ -1,7 +1,8 @@
 """template.yaml read as the facts a reviewer checks: who may do what, on which resource.
 
-Intrinsics stay in their long form (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`) as
-`mvno_local.template.load_template()` reads them; the helpers compare against those forms.
+The template itself is read by `mvno_local.template`, the one reader `make run` uses too;
+intrinsics stay in their long form (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`) and the helpers here
+compare against those forms.
 """
 
 from __future__ import annotations
@@ -14,27 +15,8 @@ from typing import Any
 
 from botocore.session import get_session
 
-from mvno_local.template import TEMPLATE_PATH, load_template
-
-REPOSITORY = TEMPLATE_PATH.parent
-
-
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-def resource(logical_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = template()["Resources"][logical_id]
-    return found
-
-
-def properties(logical_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = resource(logical_id).get("Properties", {})
-    return found
-
-
-def logical_ids_of_type(resource_type: str) -> list[str]:
-    return [name for name, body in template()["Resources"].items() if body["Type"] == resource_type]
+from mvno_local.paths import REPO_ROOT
+from mvno_local.template import properties, template
 
 
 def get_att(logical_id: str, attribute: str = "Arn") -> dict[str, Any]:
@@ -48,7 +30,7 @@ def ref(logical_id: str) -> dict[str, Any]:
 def parameter_value(value: Any) -> Any:
     """A `Ref` to a template parameter becomes the parameter's default; anything else is returned."""
     if isinstance(value, dict) and set(value) == {"Ref"}:
-        parameter = template().get("Parameters", {}).get(value["Ref"])
+        parameter = (template().get("Parameters") or {}).get(value["Ref"])
         if parameter is not None:
             return parameter.get("Default")
     return value
@@ -122,7 +104,7 @@ def dynamodb_actions_used_by(*source_dirs: str) -> set[str]:
     operations = _dynamodb_operations()
     used = set()
     for source_dir in source_dirs:
-        for path in sorted((REPOSITORY / source_dir).rglob("*.py")):
+        for path in sorted((REPO_ROOT / source_dir).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
                 if isinstance(node, ast.Attribute) and node.attr in operations:
                     used.add(operations[node.attr])

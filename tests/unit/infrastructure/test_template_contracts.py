@@ -6,17 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from account_sync.change_events import DETAIL_MODELS
-from mvno_local.template import global_environment
+from mvno_local.template import global_environment, logical_ids_of_type, properties, resource, template
 from mvno_shared import schema
 from mvno_shared.settings import Settings
 from unit.infrastructure.template_facts import (
     get_att,
-    logical_ids_of_type,
     parameter_value,
-    properties,
     ref,
-    resource,
-    template,
 )
 
 
@@ -96,11 +92,22 @@ def test_given_functions_and_layer_when_read_then_runtime_and_architecture_agree
     # Then
     assert function["Architectures"] == ["arm64"] == layer["Properties"]["CompatibleArchitectures"]
     assert [function["Runtime"]] == layer["Properties"]["CompatibleRuntimes"]
-    assert layer["Metadata"] == {"BuildMethod": function["Runtime"], "BuildArchitecture": "arm64"}
     for function_id in ("GetAccountFunction", "SyncFunction"):
         assert "Runtime" not in properties(function_id)
         assert properties(function_id)["Timeout"] > 0
         assert properties(function_id)["MemorySize"] >= 128
+
+
+def test_given_functions_and_layer_when_read_then_the_makefile_builds_each_for_its_architecture() -> None:
+    # Given: what sam build runs for each (Makefile's build-<LogicalId>, which precompiles bytecode)
+    for logical_id in ("SharedLayer", "GetAccountFunction", "SyncFunction"):
+        # When
+        metadata = resource(logical_id)["Metadata"]
+
+        # Then
+        assert metadata["BuildMethod"] == "makefile", logical_id
+        assert metadata["ContextPath"] == "./", logical_id
+        assert metadata["BuildArchitecture"] == template()["Globals"]["Function"]["Architectures"][0], logical_id
 
 
 def test_given_http_api_when_read_then_the_stage_is_throttled() -> None:

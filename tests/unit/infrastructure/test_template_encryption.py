@@ -6,16 +6,13 @@ import json
 
 import pytest
 
+from mvno_local.template import logical_ids_of_type, properties, resource, template
 from unit.infrastructure.template_facts import (
     as_list,
     get_att,
-    logical_ids_of_type,
     parameter_value,
-    properties,
     ref,
-    resource,
     statements,
-    template,
 )
 
 KEY = get_att("EncryptionKey")

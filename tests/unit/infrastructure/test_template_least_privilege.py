@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from account_sync.change_events import DETAIL_MODELS
+from mvno_local.template import logical_ids_of_type, properties
 from unit.infrastructure.template_facts import (
     Grant,
     as_list,
@@ -14,8 +15,6 @@ from unit.infrastructure.template_facts import (
     function_grants,
     function_role,
     get_att,
-    logical_ids_of_type,
-    properties,
     ref,
     statements,
 )

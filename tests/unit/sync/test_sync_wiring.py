@@ -10,7 +10,7 @@ import pytest
 from account_sync.change_events import envelope_of, parse_change
 from account_sync.wiring import sync_service
 from conftest import TableFixture
-from mvno_local.template import create_table
+from mvno_local.resources import create_table
 from mvno_shared import schema
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment

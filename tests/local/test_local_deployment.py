@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -11,17 +12,13 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from moto import mock_aws
 
+from mvno_local import template
+from mvno_local.deployment import LocalDeployment, deploy
 from mvno_local.emulator import fix_eventbridge_envelope
-from mvno_local.stack import (
-    REPO_ROOT,
-    LocalDeployment,
-    Overrides,
-    References,
-    TemplateError,
-    UnresolvableError,
-    deploy,
-)
-from mvno_local.template import resource_properties
+from mvno_local.intrinsics import TemplateError
+from mvno_local.paths import REPO_ROOT
+from mvno_local.resources import Overrides
+from mvno_local.template import properties
 from support.event_files import change_event
 
 
@@ -51,14 +48,14 @@ def test_given_the_template_when_deployed_then_the_local_names_hold_its_table_qu
     # Then
     assert (deployment.table_name, deployment.bus_name) == ("mvno-accounts", "mvno-events")
     table = boto3.client("dynamodb").describe_table(TableName="mvno-accounts")["Table"]
-    assert table["KeySchema"] == resource_properties("AccountsTable")["KeySchema"]
+    assert table["KeySchema"] == properties("AccountsTable")["KeySchema"]
     redrive = json.loads(_queue_attributes("mvno-sync")["RedrivePolicy"])
-    template_redrive = resource_properties("SyncQueue")["RedrivePolicy"]
+    template_redrive = properties("SyncQueue")["RedrivePolicy"]
     assert redrive["deadLetterTargetArn"] == _queue_attributes("mvno-sync-dlq")["QueueArn"]
     assert redrive["maxReceiveCount"] == template_redrive["maxReceiveCount"]
     events = boto3.client("events")
     rule = events.describe_rule(Name="ChangeEventsRule", EventBusName="mvno-events")
-    assert json.loads(rule["EventPattern"]) == resource_properties("ChangeEventsRule")["EventPattern"]
+    assert json.loads(rule["EventPattern"]) == properties("ChangeEventsRule")["EventPattern"]
     targets = events.list_targets_by_rule(Rule="ChangeEventsRule", EventBusName="mvno-events")["Targets"]
     assert [target["Arn"] for target in targets] == [_queue_attributes("mvno-sync")["QueueArn"]]
 
@@ -133,7 +130,7 @@ def test_given_the_template_when_deployed_then_each_function_has_its_handler_cod
 
     # Then
     sync = deployment.function("SyncFunction")
-    assert sync.handler == resource_properties("SyncFunction")["Handler"]
+    assert sync.handler == properties("SyncFunction")["Handler"]
     assert sync.code_paths == (REPO_ROOT / "functions/account_sync", REPO_ROOT / "layers/shared")
     assert sync.environment["TABLE_NAME"] == "mvno-accounts"
     assert sync.environment["POWERTOOLS_SERVICE_NAME"] == "mvno-sync"
@@ -144,47 +141,45 @@ def test_given_the_template_when_deployed_then_each_function_has_its_handler_cod
     assert get_account.environment["POWERTOOLS_SERVICE_NAME"] == "mvno-get-account"
 
 
-def test_given_intrinsics_when_resolved_then_refs_atts_and_subs_take_local_values() -> None:
+@pytest.fixture
+def edited_template(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A copy of template.yaml that the test edits, read by make run in place of the real one."""
+    edited = copy.deepcopy(template.template())
+    monkeypatch.setattr(template, "template", lambda: edited)
+    return edited
+
+
+def test_given_a_conditional_resource_when_deployed_then_start_up_fails_in_one_line(
+    aws: None, edited_template: dict[str, Any]
+) -> None:
     # Given
-    references = References(region="eu-west-1", refs={"Table": "mvno-accounts"})
-    references.attributes["Queue", "Arn"] = "arn:aws:sqs:eu-west-1:123456789012:mvno-sync"
-
-    # When
-    resolved = references.resolve(
-        {
-            "name": {"Ref": "Table"},
-            "queue": {"Fn::GetAtt": ["Queue", "Arn"]},
-            "text": {"Fn::Sub": "${Table} in ${AWS::Region} via ${Queue.Arn}, ${!Literal}"},
-            "joined": {"Fn::Join": ["-", [{"Ref": "Table"}, "x"]]},
-        }
-    )
-
-    # Then
-    assert resolved == {
-        "name": "mvno-accounts",
-        "queue": "arn:aws:sqs:eu-west-1:123456789012:mvno-sync",
-        "text": "mvno-accounts in eu-west-1 via arn:aws:sqs:eu-west-1:123456789012:mvno-sync, ${Literal}",
-        "joined": "mvno-accounts-x",
-    }
-
-
-@pytest.mark.parametrize(
-    "value",
-    [{"Ref": "KmsKey"}, {"Fn::GetAtt": ["KmsKey", "Arn"]}, {"Fn::If": ["IsProd", "a", "b"]}, {"Fn::ImportValue": "x"}],
-)
-def test_given_an_aws_only_intrinsic_when_resolved_then_it_is_unresolvable(value: dict[str, Any]) -> None:
-    with pytest.raises(UnresolvableError):
-        References(region="eu-west-1").resolve(value)
-
-
-@pytest.mark.parametrize("text", ["${Table", "arn:${AWS::Partition}:${Table", "${!Literal"])
-def test_given_an_unterminated_sub_variable_when_resolved_then_the_template_is_rejected(text: str) -> None:
-    # Given
-    references = References(region="eu-west-1", refs={"Table": "mvno-accounts"})
+    edited_template["Conditions"] = {"IsProd": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, "1"]}}
+    edited_template["Resources"]["SyncQueue"]["Condition"] = "IsProd"
 
     # When
     with pytest.raises(TemplateError) as failure:
-        references.resolve({"Fn::Sub": text})
+        _deploy()
 
     # Then
-    assert repr(text) in str(failure.value)
+    assert str(failure.value) == "template.yaml uses Conditions, which make run does not evaluate"
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda rule: rule.update(ScheduleExpression="rate(1 minute)"), "ScheduleExpression"),
+        (lambda rule: rule["Targets"][0].update(InputTransformer={"InputTemplate": "{}"}), "InputTransformer"),
+    ],
+)
+def test_given_a_rule_setting_make_run_does_not_apply_when_deployed_then_start_up_fails_naming_it(
+    aws: None, edited_template: dict[str, Any], edit: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    # Given
+    edit(edited_template["Resources"]["ChangeEventsRule"]["Properties"])
+
+    # When
+    with pytest.raises(TemplateError) as failure:
+        _deploy()
+
+    # Then
+    assert str(failure.value) == f"template.yaml: ChangeEventsRule uses {named}, which make run does not apply"

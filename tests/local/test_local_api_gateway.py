@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from mvno_local.config import StartupError
+from mvno_local.api_gateway import HttpApiServer, Route, http_response
+from mvno_local.errors import StartupError
 from mvno_local.functions import Invocation
-from mvno_local.http_api import HttpApiServer, Route, http_response
 from support.event_files import load_event
 
 NOT_FOUND = b'{"message":"Not Found"}'
@@ -229,7 +229,7 @@ def test_given_a_function_that_cannot_be_invoked_when_requested_then_500_and_one
     api.function.raises = BrokenPipeError("its process is gone")
 
     # When
-    with caplog.at_level(logging.INFO, logger="mvno_local.http_api"):
+    with caplog.at_level(logging.INFO, logger="mvno_local.api_gateway"):
         status, headers, body = _get(f"{api.base_url}/mvno/x?token=secret-token")
 
     # Then
@@ -245,7 +245,7 @@ def test_given_a_connection_that_fails_when_the_server_handles_the_error_then_on
     api: RunningApi, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # When: socketserver calls handle_error inside the except block of a request that failed
-    with caplog.at_level(logging.INFO, logger="mvno_local.http_api"):
+    with caplog.at_level(logging.INFO, logger="mvno_local.api_gateway"):
         try:
             raise ConnectionResetError("the client went away")
         except ConnectionResetError:

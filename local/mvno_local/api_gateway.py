@@ -24,8 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from mvno_local.config import StartupError, bind_failure
+from mvno_local.errors import StartupError, bind_failure
 from mvno_local.functions import Invocation, Invoker
+from mvno_local.local_account import ACCOUNT_ID
 
 logger = logging.getLogger(__name__)
 _BAD_REQUEST = (400, {"message": "Bad Request"})
@@ -116,7 +117,7 @@ def http_api_event(
         "rawQueryString": raw_query,
         "headers": joined_headers,
         "requestContext": {
-            "accountId": "123456789012",
+            "accountId": ACCOUNT_ID,
             "apiId": "local",
             "domainName": host,
             "domainPrefix": host.split(".", 1)[0],

@@ -1,0 +1,129 @@
+"""Sync's DynamoDB client keeps to the worst case its batch budgets for, and never takes an
+unreadable answer for a write that was made. Faults at botocore's transport, no backend behind
+it, time on a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from account_sync.records import Outcome, UnreadableResponseError
+from account_sync.store import DynamoReadModelWriter
+from account_sync.wiring import (
+    CALL_WORST_CASE_S,
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    TOTAL_MAX_ATTEMPTS,
+    sync_dynamodb_client,
+)
+from support.dynamodb_faults import DynamoDBFaults, dynamodb_response
+from support.lambda_context import FakeClock
+
+CONDITION_FAILED = {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "message": "no"}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def faults(clock: FakeClock, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> DynamoDBFaults:
+    return DynamoDBFaults(sync_dynamodb_client(), clock, READ_TIMEOUT_S, **settings).install(monkeypatch)
+
+
+def put(client: Any) -> None:
+    client.put_item(TableName="t", Item={"pk": {"S": "customer#1"}})
+
+
+def test_given_the_client_then_its_timeouts_and_retries_are_the_ones_budgeted() -> None:
+    config = sync_dynamodb_client().meta.config
+    assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+    assert config.retries == {"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS}
+
+
+def test_given_dynamodb_stops_answering_when_a_call_is_made_then_it_gives_up_within_its_worst_case(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every send times out at the read
+    injected = faults(clock, monkeypatch, answered_sends=0)
+
+    # When / Then
+    with pytest.raises(ReadTimeoutError):
+        put(sync_dynamodb_client())
+    assert len(injected.sent) == TOTAL_MAX_ATTEMPTS
+    assert TOTAL_MAX_ATTEMPTS * READ_TIMEOUT_S * 1000 <= clock.elapsed_ms <= CALL_WORST_CASE_S * 1000
+
+
+def test_given_throttling_with_a_long_retry_after_when_a_call_is_made_then_backoff_stays_within_the_worst_case(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every send is throttled and asks for a minute's wait
+    injected = faults(clock, monkeypatch, throttled=True, retry_after_ms=60_000)
+
+    # When
+    with pytest.raises(ClientError) as raised:
+        put(sync_dynamodb_client())
+
+    # Then botocore waited at most its backoff plus 5 s per retry, as the arithmetic says
+    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+    assert len(injected.sent) == TOTAL_MAX_ATTEMPTS
+    retries = TOTAL_MAX_ATTEMPTS - 1
+    assert 5_000 * retries <= clock.elapsed_ms <= CALL_WORST_CASE_S * 1000
+
+
+class CannedDynamoDB:
+    """Answers each send with the next canned response."""
+
+    def __init__(self, client: Any, responses: list[AWSResponse]) -> None:
+        self.responses: Iterator[AWSResponse] = iter(responses)
+        self.operations: list[str] = []
+        client.meta.events.register_first("before-send.dynamodb", self._answer)
+
+    def _answer(self, event_name: str, **_: Any) -> AWSResponse:
+        self.operations.append(event_name.rsplit(".", 1)[-1])
+        return next(self.responses)
+
+
+def raw_response(status: int, body: bytes) -> AWSResponse:
+    response = dynamodb_response(status, {})
+    response._content = body
+    return response
+
+
+@pytest.mark.parametrize("body", [b"{", b"<html>Bad gateway</html>", b"[]", b'"ok"'])
+def test_given_an_unreadable_answer_to_a_put_when_written_then_it_is_not_taken_for_a_write(body: bytes) -> None:
+    client = sync_dynamodb_client()
+    CannedDynamoDB(client, [raw_response(200, body)])
+    with pytest.raises(UnreadableResponseError):
+        DynamoReadModelWriter(client, "t").put("token#x", {"kind": "token"})
+
+
+def test_given_a_refused_put_whose_stored_version_cannot_be_read_when_written_then_it_is_not_counted_stale() -> None:
+    # Given a refusal without the old item (as emulators answer), then an unreadable GetItem
+    client = sync_dynamodb_client()
+    dynamodb = CannedDynamoDB(client, [dynamodb_response(400, CONDITION_FAILED), raw_response(200, b'{"Item": {')])
+
+    # When / Then
+    with pytest.raises(UnreadableResponseError):
+        DynamoReadModelWriter(client, "t").put_versioned("customer#1", 1, {"kind": "customer"})
+    assert dynamodb.operations == ["PutItem", "GetItem"]
+
+
+def test_given_a_refused_put_and_a_readable_stored_version_then_the_outcome_follows_it() -> None:
+    client = sync_dynamodb_client()
+    stored = {"Item": {"version": {"N": "1"}}}
+    CannedDynamoDB(client, [dynamodb_response(400, CONDITION_FAILED), dynamodb_response(200, stored)])
+    assert DynamoReadModelWriter(client, "t").put_versioned("customer#1", 1, {"kind": "customer"}) is Outcome.DUPLICATE
+
+
+def test_given_an_empty_answer_to_a_put_then_it_is_a_write() -> None:
+    # DynamoDB's PutItem answers `{}`; an empty body is read the same way by botocore.
+    client = sync_dynamodb_client()
+    CannedDynamoDB(client, [raw_response(200, b"{}"), raw_response(200, b"")])
+    writer = DynamoReadModelWriter(client, "t")
+    assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
+    assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
