@@ -82,8 +82,11 @@ def runtime_python() -> str:
 
 
 def pinned_sdk() -> list[str]:
-    """boto3 and botocore as the tests pin them (requirements-dev.txt, the one home of that fact)."""
-    text = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    """boto3 and botocore as the tests pin them (requirements-dev.txt, which takes botocore's pin
+    from the shared layer's requirements: the one home of that fact)."""
+    text = "\n".join(
+        (ROOT / name).read_text(encoding="utf-8") for name in ("requirements-dev.txt", "layers/shared/requirements.txt")
+    )
     pins = [line.strip() for line in text.splitlines() if re.match(rf"({'|'.join(_SDK_PACKAGES)})==", line.strip())]
     assert len(pins) == len(_SDK_PACKAGES), f"expected pins of {_SDK_PACKAGES} in requirements-dev.txt: {pins}"
     return pins

@@ -3,8 +3,11 @@ what botocore 1.44.8 makes of them, and a Timeout in template.yaml that fits the
 
 from __future__ import annotations
 
+import importlib.metadata
+from pathlib import Path
 from typing import Any
 
+import botocore
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -21,6 +24,7 @@ from get_account.wiring import (
 from support.lambda_context import get_account_timeout_ms
 
 API_GATEWAY_INTEGRATION_LIMIT_MS = 30_000
+REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 class _Body:
@@ -93,3 +97,15 @@ def test_given_the_templates_timeout_then_an_attempt_fits_and_the_answer_beats_a
     assert timeout_ms - ANSWER_MARGIN_MS >= ATTEMPT_LIMIT_S * 1000
     # ...and is answered (503 at worst) before API Gateway gives up on the integration.
     assert timeout_ms - ANSWER_MARGIN_MS < API_GATEWAY_INTEGRATION_LIMIT_MS
+
+
+def test_given_the_shared_layer_then_it_bundles_the_botocore_the_tests_run() -> None:
+    # The limits above hold for this botocore; the functions must not run another (docs/decisions.md).
+    pins = dict(
+        line.split("==")
+        for line in (REPOSITORY / "layers" / "shared" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+
+    assert pins["botocore"] == botocore.__version__
+    assert pins["urllib3"] == importlib.metadata.version("urllib3")
