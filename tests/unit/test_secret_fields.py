@@ -1,5 +1,5 @@
 """Which groups of a rendered account hold secrets (mvno_shared.secret_fields): the five groups of
-design section 2, checked against the spec's field table, and the quick test the read path uses
+docs/http-contract.md, checked against the spec's field table, and the quick test the read path uses
 on views stored without them."""
 
 from __future__ import annotations

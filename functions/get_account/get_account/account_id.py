@@ -1,4 +1,4 @@
-"""The `{accountId}` path parameter: a 24-hex id or an E.164 number (design section 2)."""
+"""The `{accountId}` path parameter: a 24-hex id or an E.164 number (docs/http-contract.md)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def parse_account_ref(raw: str | None) -> AccountRef:
     """Parse the path parameter as API Gateway delivers it; raise InvalidAccountIdError.
 
     API Gateway's HTTP API has already percent-decoded the path once, and that is the only decode
-    (design section 2): `/mvno/%2B45...` arrives here as `+45...`, and `/mvno/%252B45...` as the
+    (docs/http-contract.md): `/mvno/%2B45...` arrives here as `+45...`, and `/mvno/%252B45...` as the
     text `%2B45...`, which is no id and no number.
     """
     if not raw:

@@ -1,4 +1,4 @@
-"""The audit trail of secret reads (design section 2): one structured record per 200 whose body
+"""The audit trail of secret reads (docs/http-contract.md): one structured record per 200 whose body
 holds a secret (a PIN, PUK, eSIM activation code or voicemail PIN), naming who read which groups
 of which account, never a value. These codes are what a SIM swap needs; who read them must be
 answerable for a year (the log group keeps a year, `Retain`, and a metric filter counts the

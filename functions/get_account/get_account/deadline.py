@@ -1,5 +1,5 @@
 """A request's time, as Lambda counts it: every call to the read model must fit in what is left,
-less a margin kept to answer (design section 2: the function answers every request itself, with a
+less a margin kept to answer (docs/http-contract.md: the function answers every request itself, with a
 503 `unavailable` when the read model is too slow, never with a timeout). No AWS here: the time
 left is injected (`context.get_remaining_time_in_millis` in Lambda, a fake clock in tests)."""
 

@@ -1,6 +1,6 @@
 """Which parts of an account hold secrets: the codes a SIM swap needs (PIN, PUK, eSIM activation
 code) and the voicemail PIN. Every 200 whose body holds one writes an audit record naming the
-groups it held (design section 2). Sync works the groups out once per change, from the document
+groups it held (docs/http-contract.md). Sync works the groups out once per change, from the document
 it renders, and stores them with the views; the read path only reads them."""
 
 from __future__ import annotations

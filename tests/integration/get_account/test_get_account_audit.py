@@ -1,4 +1,4 @@
-"""The audit trail of secret reads (design section 2): one structured record per 200 whose body
+"""The audit trail of secret reads (docs/http-contract.md): one structured record per 200 whose body
 holds a secret, naming who read which secret groups of which account, never a value; nothing for
 a body without secrets or for a refusal. Data through Sync; records read from stdout, as Lambda
 sends them to the log group."""

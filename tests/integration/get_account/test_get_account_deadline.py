@@ -1,4 +1,4 @@
-"""Every GET is answered by the function itself within its Timeout (design section 2), whatever
+"""Every GET is answered by the function itself within its Timeout (docs/http-contract.md), whatever
 DynamoDB does: slow, hanging, trickling, throttling or answering garbage, on each kind of lookup,
 the 8-level reseller walk included. Faults at botocore's transport (support.dynamodb_faults), on
 moto and on dynalite; time is a fake clock that the faults run down."""
