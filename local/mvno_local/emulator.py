@@ -9,7 +9,6 @@ from typing import Any
 
 from mvno_local.errors import StartupError, bind_failure
 
-
 # What an EventBridge event delivered to a target holds, in AWS's order ("replay-name" on replays).
 _EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
 
