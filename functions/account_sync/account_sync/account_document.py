@@ -1,5 +1,5 @@
 """The MVNO account document as producers send it: every field of the spec's table, validated and
-normalised (design sections 2, 3 and 6).
+normalised (docs/http-contract.md, docs/change-events.md and docs/spec-decisions.md).
 
 Fields are declared in the table's order, which is the order they are rendered in. Anything a
 producer sends that the table does not document is ignored here, so it can never be rendered.
@@ -12,8 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, JsonValue, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    StrictInt,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
 
 from account_sync.fields import Bool, E164Number, Id, Number, Text, Timestamp
 
@@ -26,6 +37,12 @@ class KnownValues:
     """Marks an enumerated string: any value is accepted, the ones the spec lists are known."""
 
     values: frozenset[str]
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # Producers see the known values; JSON Schema's `enum` would refuse the others.
+        schema = handler(core_schema)
+        known = ", ".join(sorted(self.values))
+        return {**schema, "description": f"Known values: {known}. Others are accepted (with a warning)."}
 
 
 def _enumerated(*values: str) -> KnownValues:
@@ -43,7 +60,7 @@ NumberState = Annotated[Text | None, _enumerated("IN_USE", "PORTING_IN", "PORTIN
 PaymentOption = Annotated[Text | None, _enumerated("BOUGHT", "RENTED")]
 SmartWatchModel = Annotated[Text | None, _enumerated("android", "ios")]
 SmartWatchState = Annotated[Text | None, _enumerated("NONE", "CREATING", "ORDERED", "ACTIVE", "FAILED", "DELETING")]
-# 'Successful' is the spec example's spelling of the table's 'Success' (design section 6).
+# 'Successful' is the spec example's spelling of the table's 'Success' (docs/spec-decisions.md).
 SmartWatchOrderState = Annotated[
     Text | None,
     _enumerated(
@@ -64,7 +81,11 @@ def _check_custom_size(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
     return value
 
 
-CustomData = Annotated[dict[str, JsonValue], AfterValidator(_check_custom_size)]
+CustomData = Annotated[
+    dict[str, JsonValue],
+    AfterValidator(_check_custom_size),
+    Field(description=f"Any JSON object, at most {CUSTOM_MAX_BYTES} bytes as compact UTF-8 JSON."),
+]
 
 
 class _Section(BaseModel):
