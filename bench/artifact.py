@@ -82,10 +82,13 @@ def runtime_python() -> str:
 
 
 def pinned_sdk() -> list[str]:
-    """boto3 and botocore as the tests pin them (requirements-dev.txt, the one home of that fact)."""
-    text = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    """boto3 and botocore as the tests pin them: boto3 in requirements-run.txt, botocore in the shared
+    layer's requirements (which requirements-run.txt includes: the one home of each pin)."""
+    text = "\n".join(
+        (ROOT / name).read_text(encoding="utf-8") for name in ("requirements-run.txt", "layers/shared/requirements.txt")
+    )
     pins = [line.strip() for line in text.splitlines() if re.match(rf"({'|'.join(_SDK_PACKAGES)})==", line.strip())]
-    assert len(pins) == len(_SDK_PACKAGES), f"expected pins of {_SDK_PACKAGES} in requirements-dev.txt: {pins}"
+    assert len(pins) == len(_SDK_PACKAGES), f"expected pins of {_SDK_PACKAGES} in the requirements: {pins}"
     return pins
 
 

@@ -56,9 +56,9 @@ def handler_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Import the GetAccount handler, build what it builds, serve its first request."""
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
-    from mvno_shared.aws_clients import dynamodb_client
+    from get_account.wiring import get_account_dynamodb_client
 
-    StubDynamoDB(fixtures["items"]).install(dynamodb_client())
+    StubDynamoDB(fixtures["items"]).install(get_account_dynamodb_client())
     response = lambda_handler(fixtures["events"]["by_id"], _context())
     assert response["statusCode"] == 200, response
     return {
@@ -81,12 +81,14 @@ def _stub_both_clients(fixtures: dict[str, Any]) -> tuple[Any, Any]:
     import boto3
 
     from bench.stub_transport import StubDynamoDB
+    from get_account.wiring import get_account_dynamodb_client
     from mvno_shared.aws_clients import dynamodb_client
 
     stub = StubDynamoDB(fixtures["items"])
     floor_client = boto3.client("dynamodb")
     stub.install(floor_client)
     stub.install(dynamodb_client())
+    stub.install(get_account_dynamodb_client())
     return stub, floor_client
 
 
