@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from mvno_local.deployment import deploy
-from mvno_local.emulator import fix_eventbridge_envelope
+from mvno_local.emulator import deliver_events_as_aws_does
 from mvno_local.local_account import LOCAL_NAMES
 from mvno_local.template import template
 from mvno_ops.targets import STACK_OUTPUTS
@@ -132,7 +132,7 @@ def test_given_an_unreachable_endpoint_when_listed_then_one_line_and_exit_2(tmp_
 @pytest.fixture
 def emulator(aws_environment: None) -> Iterator[dict[str, str]]:
     """make run's resources on a moto server of our own; the environment `--local` finds it with."""
-    fix_eventbridge_envelope()
+    deliver_events_as_aws_does()
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

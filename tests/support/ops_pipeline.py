@@ -19,7 +19,7 @@ from account_sync.handler import lambda_handler as sync_handler
 from account_sync.wiring import sync_dynamodb_client
 from conftest import TableFixture
 from mvno_local.deployment import LocalDeployment, deploy
-from mvno_local.emulator import fix_eventbridge_envelope
+from mvno_local.emulator import deliver_events_as_aws_does
 from mvno_local.sqs_poller import sqs_record
 from mvno_ops.cli import app
 from mvno_ops.runtime import Runtime
@@ -137,7 +137,7 @@ ON_MOTO_AND_DYNALITE = pytest.mark.parametrize(
 
 def _pipeline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, backend: str) -> Iterator[Pipeline]:
     request.getfixturevalue("aws_environment")
-    fix_eventbridge_envelope()  # as make run does: moto's events lack `account`, which AWS's have
+    deliver_events_as_aws_does()  # as make run does (moto leaves `account` out of delivered events)
     with mock_aws():
         if backend == "dynalite":
             monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", request.getfixturevalue("dynalite_endpoint"))
