@@ -1,6 +1,6 @@
 """The read path's logic: token → principal, id or number → account, access check, view.
 
-No AWS here: the read model and the clock are injected. Order of checks (design section 2):
+No AWS here: the read model, its caches and the clock are injected. Order of checks (design section 2):
 401 (token) → 400 (id shape) → 404 (account) → 403 (access), so a caller without a valid token
 learns nothing else.
 """
@@ -23,6 +23,7 @@ from get_account.errors import (
 )
 from get_account.principals import PrincipalCache
 from get_account.records import Principal, ReadModelReader, StoredAccount
+from get_account.reseller_tree import ResellerTree
 from mvno_shared.schema import token_hash
 from mvno_shared.views import View, compose_view
 
@@ -47,10 +48,17 @@ def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
 
 
 class AccountReader:
-    def __init__(self, read_model: ReadModelReader, principals: PrincipalCache, now_ms: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        read_model: ReadModelReader,
+        principals: PrincipalCache,
+        now_ms: Callable[[], int],
+        reseller_tree: ResellerTree,
+    ) -> None:
         self._read_model = read_model
         self._principals = principals
         self._now_ms = now_ms
+        self._customer = reseller_tree.through(read_model.customer)
 
     def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace) -> str:
         """The response body for this caller, or a ReadRefusedError exception."""
@@ -90,7 +98,7 @@ class AccountReader:
             account = self._find(ref, principal.view)
         if account is None:
             raise AccountNotFoundError
-        if not may_read(principal, account.customer, self._read_model.customer):
+        if not may_read(principal, account.customer, self._customer):
             raise AccessDeniedError
         return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, principal.view)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from get_account.principals import PrincipalCache
 from get_account.reader import AccountReader
+from get_account.reseller_tree import ResellerTree
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.clock import now_epoch_millis
 from mvno_shared.settings import Settings, settings_from_environment
@@ -24,6 +25,8 @@ def build_reader(settings: Settings, client: Any) -> AccountReader:
         DynamoReadModelReader(client, settings.table_name, settings.number_index_name),
         PrincipalCache(settings.principal_cache_ttl_seconds, settings.principal_cache_size),
         now_ms=now_epoch_millis,
+        # The same TTL as principals: a change to the tree bites as fast as a revocation.
+        reseller_tree=ResellerTree(settings.principal_cache_ttl_seconds, settings.reseller_tree_cache_size),
     )
 
 
