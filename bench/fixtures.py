@@ -18,6 +18,7 @@ from mvno_shared import schema
 from support.api_events import api_event
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
+from support.lambda_context import sync_timeout_ms
 
 TABLE = "mvno-accounts-bench"
 OWNER_TOKEN = "bench-token-owner"  # noqa: S105 - fixtures, hashed into the stub's token records
@@ -124,4 +125,5 @@ def fixtures() -> dict[str, Any]:
         "events": {"by_id": kinds["by id"]["event"], "by_number": kinds["by number"]["event"]},
         "kinds": kinds,
         "sync_batch": _sync_batch(),
+        "sync_timeout_ms": sync_timeout_ms(),
     }

@@ -150,11 +150,14 @@ def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
 def sync_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Import the Sync handler, build what it builds, apply its first batch of 10 events."""
     from account_sync.handler import lambda_handler
+    from account_sync.wiring import sync_dynamodb_client
     from bench.stub_transport import StubDynamoDB
-    from mvno_shared.aws_clients import dynamodb_client
+    from support.lambda_context import FakeLambdaContext
 
-    StubDynamoDB(fixtures["items"]).install(dynamodb_client())
-    response = lambda_handler(fixtures["sync_batch"], _context())
+    StubDynamoDB(fixtures["items"]).install(sync_dynamodb_client())
+    # A fresh invocation has its whole Timeout left (the batch budgets its records from it).
+    context = FakeLambdaContext(function_name="sync", remaining_ms=lambda: fixtures["sync_timeout_ms"])
+    response = lambda_handler(fixtures["sync_batch"], context)
     assert response["batchItemFailures"] == [], response
     return {"seconds": time.perf_counter() - started, "peak_rss_kib": _peak_rss_kib()}
 
