@@ -26,6 +26,15 @@ def _context() -> Any:
 
 
 def _peak_rss_kib() -> int:
+    """This process's peak resident memory. On Linux from VmHWM: ru_maxrss keeps the parent's
+    peak across fork and exec, so every probe would report at least the bench runner's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
