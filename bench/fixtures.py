@@ -125,5 +125,6 @@ def fixtures() -> dict[str, Any]:
         "events": {"by_id": kinds["by id"]["event"], "by_number": kinds["by number"]["event"]},
         "kinds": kinds,
         "sync_batch": _sync_batch(),
+        # A fresh Sync invocation has its whole Timeout left, from which its batch budgets records.
         "sync_timeout_ms": sync_timeout_ms(),
     }

@@ -19,10 +19,11 @@ WARM_REQUESTS = 3000
 ROUND_TRIP_REQUESTS = 7
 
 
-def _context() -> Any:
-    from support.lambda_context import FakeLambdaContext
+def _context(remaining_ms: int | None = None) -> Any:
+    from support.lambda_context import DEFAULT_REMAINING_MS, FakeLambdaContext
 
-    return FakeLambdaContext(function_name="bench", aws_request_id="bench-request")
+    left = remaining_ms if remaining_ms is not None else DEFAULT_REMAINING_MS
+    return FakeLambdaContext(function_name="bench", aws_request_id="bench-request", remaining_ms=lambda: left)
 
 
 def _peak_rss_kib() -> int:
@@ -128,12 +129,10 @@ def sync(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Per-record cost of the Sync handler on a 10-event batch, and of one bare PutItem."""
     from account_sync.handler import lambda_handler
     from account_sync.wiring import sync_dynamodb_client
-    from support.lambda_context import sync_lambda_context
 
     stub, floor_client = _stub_both_clients(fixtures)
     stub.install(sync_dynamodb_client())  # Sync writes with its own client (its own timeouts)
-    # A fresh Sync invocation: the batch budgets its records from the time left (its Timeout).
-    context = sync_lambda_context()
+    context = _context(fixtures["sync_timeout_ms"])
     batch = fixtures["sync_batch"]
     records = len(batch["Records"])
     item = fixtures["items"][0]
@@ -161,12 +160,9 @@ def sync_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
     from account_sync.handler import lambda_handler
     from account_sync.wiring import sync_dynamodb_client
     from bench.stub_transport import StubDynamoDB
-    from support.lambda_context import FakeLambdaContext
 
-    StubDynamoDB(fixtures["items"]).install(sync_dynamodb_client())
-    # A fresh invocation has its whole Timeout left (the batch budgets its records from it).
-    context = FakeLambdaContext(function_name="sync", remaining_ms=lambda: fixtures["sync_timeout_ms"])
-    response = lambda_handler(fixtures["sync_batch"], context)
+    StubDynamoDB(fixtures["items"]).install(sync_dynamodb_client())  # Sync's own client
+    response = lambda_handler(fixtures["sync_batch"], _context(fixtures["sync_timeout_ms"]))
     assert response["batchItemFailures"] == [], response
     return {"seconds": time.perf_counter() - started, "peak_rss_kib": _peak_rss_kib()}
 

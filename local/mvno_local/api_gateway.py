@@ -4,8 +4,14 @@ function its route names, and the function's response becomes the HTTP response.
 As in AWS: the path and path parameters arrive percent-decoded, the raw query string does not;
 repeated headers and query parameters are joined with commas; a request no route matches gets 404
 {"message":"Not Found"}; a function error or a malformed response gets 500
-{"message":"Internal Server Error"}; a request whose body cannot be read gets 400
-{"message":"Bad Request"} (byte for byte what API Gateway sends).
+{"message":"Internal Server Error"}; a request whose body cannot be read, or with a bare CR in
+a header, gets 400 {"message":"Bad Request"} (byte for byte what API Gateway sends). Every method
+goes to the routes (TRACE or CONNECT match none: 404). A request line and header values over the
+HTTP API quota of 10240 bytes get 414 (the request line alone) or 431, with the status's phrase
+as the JSON message: AWS documents the quota, not the answer, and these are HTTP's statuses for it.
+
+The routes are a table (`Route`s, first match wins): `make run` adds the template's HttpApi
+routes (mvno_local.lifecycle.api_routes), and a route only the local API serves is one more entry.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mvno_local.errors import StartupError, bind_failure
@@ -32,6 +39,8 @@ logger = logging.getLogger(__name__)
 _BAD_REQUEST = (400, {"message": "Bad Request"})
 _NOT_FOUND = (404, {"message": "Not Found"})
 _INTERNAL_ERROR = (500, {"message": "Internal Server Error"})
+# HTTP API's quota on the "total combined size of request line and header values" (not adjustable).
+MAX_REQUEST_LINE_AND_HEADERS = 10240
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|[\w.+-]*\+(json|xml)))", re.I)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -239,10 +248,70 @@ class HttpApiServer(ThreadingHTTPServer):
         logger.warning("connection from %s dropped: %s", client_address[0], type(sys.exception()).__name__)
 
 
+class _HeaderLines:
+    """The request's input as http.server reads its header lines, each kept as it came."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.lines: list[bytes] = []
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self.inner.readline(limit)
+        self.lines.append(line)
+        return line
+
+
+def _bare_carriage_return(line: bytes) -> bool:
+    """A CR that does not end the line: http.server (and the email parser under it) would split
+    the header there, cutting a token short and making a header of the rest."""
+    content = line[:-2] if line.endswith(b"\r\n") else line.removesuffix(b"\n")
+    return b"\r" in content
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     server: HttpApiServer
+    raw_requestline: bytes  # set by handle_one_request, before parse_request
     protocol_version = "HTTP/1.1"
     server_version = "mvno-local"
+
+    def parse_request(self) -> bool:
+        """http.server's parsing, then what API Gateway refuses before any route: a bare CR in the
+        request line or a header (400), and a request line and header values over its quota
+        (414 if the request line alone is over, else 431)."""
+        header_lines = _HeaderLines(self.rfile)
+        self.rfile = header_lines  # type: ignore[assignment]  # parse_headers only calls readline
+        try:
+            if not super().parse_request():
+                return False
+        finally:
+            self.rfile = header_lines.inner
+        if self.request_version == "HTTP/0.9":  # a request line without a version
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return False
+        if any(_bare_carriage_return(line) for line in (self.raw_requestline, *header_lines.lines)):
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return False
+        if len(self.requestline) > MAX_REQUEST_LINE_AND_HEADERS:
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            return False
+        if len(self.requestline) + sum(len(value) for value in self.headers.values()) > MAX_REQUEST_LINE_AND_HEADERS:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, a line or header section too long,
+        and ours above) in API Gateway's shape: a JSON message, never an HTML page. The connection
+        closes: what follows on it cannot be trusted to start a request."""
+        status = HTTPStatus(code)
+        # Refused before its version was read: answered with a status line all the same (http.server
+        # would take it for HTTP/0.9 and send the body alone).
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = self.protocol_version
+        response = _json_response(code, {"message": status.phrase})
+        self._send(HttpResponse(response.status, [*response.headers, ("Connection", "close")], response.body), None)
+        path = urlsplit(getattr(self, "path", "")).path  # never the query: it can hold a token
+        logger.info("%s %s -> %d (%s)", self.command or "-", path or "-", code, status.phrase)
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
@@ -259,14 +328,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.server.respond(
                 self.command, self.path, list(self.headers.items()), body, self.client_address[0], request_id
             )
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("apigw-requestid", request_id)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        self._send(response, request_id)
         # The path can hold a token (?token=...): log the route's shape, never the query.
         logger.info(
             "%s %s -> %d (%.0f ms)",
@@ -276,6 +338,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             (time.perf_counter() - started) * 1000,
         )
 
+    def _send(self, response: HttpResponse, request_id: str | None) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("apigw-requestid", request_id or _request_id())
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
     def _content_length(self) -> int | None:
         """The body's length: 0 without a Content-Length, None if it is not a number of bytes."""
         raw = self.headers.get("Content-Length")
@@ -283,8 +355,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return 0
         return int(raw) if raw.strip().isdigit() else None
 
-    # http.server's naming: do_<METHOD>. Every method goes through the routes, as in API Gateway.
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """http.server looks up do_<METHOD> and answers 501 with an HTML page when there is
+            none. API Gateway takes every method to its routes: TRACE, CONNECT or BREW match none
+            and get its 404 {"message":"Not Found"}."""
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """The default access log prints the query string, which can hold a token."""

@@ -71,3 +71,23 @@ def test_given_an_invalid_event_on_the_bus_when_synced_then_it_ends_in_the_dlq_a
     after = service.get("acc000000000000000000001")
     assert (after.status, after.body) == (200, before.body)
     assert "change event rejected" in service.output()
+
+
+def test_given_an_unknown_detail_type_on_the_bus_when_routed_then_sync_rejects_it_and_it_reaches_the_dlq(
+    service: RunningService,
+) -> None:
+    # Given: a producer's typo of MvnoAccountUpserted, with a valid account
+    typo = account_event(new_account_id(), new_number(), version=1)
+    typo["DetailType"] = "mvnoaccountupserted"
+
+    # When
+    event_id = service.publish(typo)
+
+    # Then: bus -> rule -> queue -> Sync (rejected, logged) -> DLQ; nothing applied
+    eventually(lambda: service.dead_lettered(event_id), DLQ_SECONDS, "the unknown detail-type in mvno-sync-dlq")
+    rejections = [
+        line for line in service.output().splitlines() if "change event rejected" in line and event_id in line
+    ]
+    assert rejections
+    assert all("mvnoaccountupserted" in line for line in rejections)
+    assert service.get(typo["Detail"]["account"]["_id"]).status == 404

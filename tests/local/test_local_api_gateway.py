@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from mvno_local.api_gateway import HttpApiServer, Route, http_response
+from mvno_local.api_gateway import MAX_REQUEST_LINE_AND_HEADERS, HttpApiServer, Route, http_response
 from mvno_local.errors import StartupError
 from mvno_local.functions import Invocation
 from support.event_files import load_event
@@ -101,6 +101,28 @@ def test_given_a_request_when_routed_then_the_function_gets_a_payload_2_event(ap
     assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", context["time"])
     assert isinstance(context["timeEpoch"], int)
     assert event["isBase64Encoded"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "decoded"),
+    [
+        ("/mvno/%2B4520000001", "+4520000001"),
+        ("/mvno/%2b4520000001", "+4520000001"),
+        ("/mvno/%252B4520000001", "%2B4520000001"),  # decoded once: the text %2B..., for the function to refuse
+        ("/mvno/+4520000001", "+4520000001"),  # a + in a path is a +, not a space
+        ("/mvno/%2541%2542", "%41%42"),
+    ],
+)
+def test_given_a_percent_encoded_path_when_routed_then_it_is_decoded_exactly_once_as_api_gateway_does(
+    api: RunningApi, path: str, decoded: str
+) -> None:
+    # When
+    _get(f"{api.base_url}{path}")
+
+    # Then
+    (event,) = api.function.events
+    assert event["pathParameters"] == {"accountId": decoded}
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == f"/mvno/{decoded}"
 
 
 def test_given_a_request_when_routed_then_the_event_has_the_fields_of_the_sample_api_events(api: RunningApi) -> None:
@@ -256,3 +278,119 @@ def test_given_a_connection_that_fails_when_the_server_handles_the_error_then_on
         "connection from 127.0.0.1 dropped: ConnectionResetError"
     ]
     assert capfd.readouterr().err == ""
+
+
+def _status_and_body(answer: bytes) -> tuple[bytes, bytes, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, _, headers = head.partition(b"\r\n")
+    return status_line, headers, body
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(
+            b"GET /mvno/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\rX-Evil: 1\r\n\r\n", id="in a header"
+        ),
+        pytest.param(b"GET /mvno/x HTTP/1.1\r\nHost: x\r\nX-Trace: a\r\r\n\r\n", id="before the CRLF"),
+        pytest.param(b"GET /mvno/x\rY HTTP/1.1\r\nHost: x\r\n\r\n", id="in the request line"),
+    ],
+)
+def test_given_a_bare_carriage_return_when_requested_then_400_bad_request_and_the_function_is_not_invoked(
+    api: RunningApi, request_bytes: bytes
+) -> None:
+    # When: a client that ends header lines with a lone CR (the token would be cut short at it)
+    status_line, headers, body = _status_and_body(_raw_exchange(api, request_bytes))
+
+    # Then
+    assert status_line.startswith(b"HTTP/1.1 400 ")
+    assert b"Content-Type: application/json" in headers
+    assert body == BAD_REQUEST
+    assert api.function.events == []
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"TRACE /mvno/x HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n",
+        b"BREW /mvno/x HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"get /mvno/x HTTP/1.1\r\nHost: x\r\n\r\n",
+    ],
+)
+def test_given_a_method_no_route_takes_when_requested_then_404_not_found_not_an_html_501(
+    api: RunningApi, request_bytes: bytes
+) -> None:
+    # When
+    status_line, headers, body = _status_and_body(
+        _raw_exchange(api, request_bytes.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    )
+
+    # Then
+    assert status_line.startswith(b"HTTP/1.1 404 ")
+    assert b"Content-Type: application/json" in headers
+    assert body == NOT_FOUND
+    assert api.function.events == []
+
+
+def _request_line_of(length: int) -> bytes:
+    """`GET /mvno/xxx... HTTP/1.1`, exactly `length` bytes long."""
+    fixed = len(b"GET /mvno/ HTTP/1.1")
+    return b"GET /mvno/" + b"x" * (length - fixed) + b" HTTP/1.1"
+
+
+def test_given_a_request_line_and_headers_at_the_http_api_quota_when_requested_then_it_is_routed(
+    api: RunningApi,
+) -> None:
+    # Given: 10240 bytes of request line and header values together
+    request_line = _request_line_of(MAX_REQUEST_LINE_AND_HEADERS - len(b"h") - len(b"close"))
+
+    # When
+    status_line, _, _ = _status_and_body(_raw_exchange(api, request_line + b"\r\nHost: h\r\nConnection: close\r\n\r\n"))
+
+    # Then
+    assert status_line.startswith(b"HTTP/1.1 204 ")
+    assert len(api.function.events) == 1
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "message"),
+    [
+        pytest.param(
+            _request_line_of(MAX_REQUEST_LINE_AND_HEADERS + 1) + b"\r\nHost: x\r\n\r\n",
+            414,
+            b"Request-URI Too Long",
+            id="request line over the quota",
+        ),
+        pytest.param(
+            _request_line_of(70_000) + b"\r\n\r\n", 414, b"Request-URI Too Long", id="request line over http.server's"
+        ),
+        pytest.param(
+            b"GET /mvno/x HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 10_300 + b"\r\n\r\n",
+            431,
+            b"Request Header Fields Too Large",
+            id="header values over the quota",
+        ),
+        pytest.param(
+            b"GET /mvno/x HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(101)) + b"\r\n",
+            431,
+            b"Request Header Fields Too Large",
+            id="more headers than http.server reads",
+        ),
+        pytest.param(b"GARBAGE\r\n\r\n", 400, b"Bad Request", id="malformed request line"),
+        pytest.param(b"GET /mvno/x\r\n\r\n", 400, b"Bad Request", id="HTTP/0.9"),
+        pytest.param(b"GET /mvno/x HTTP/2.0\r\nHost: x\r\n\r\n", 505, b"HTTP Version Not Supported", id="version"),
+    ],
+)
+def test_given_a_request_refused_before_any_route_when_requested_then_its_status_and_a_json_message(
+    api: RunningApi, request_bytes: bytes, status: int, message: bytes
+) -> None:
+    # When: the server answers and closes the connection (or recv times out and the test fails)
+    status_line, headers, body = _status_and_body(_raw_exchange(api, request_bytes))
+
+    # Then: API Gateway's shape, never http.server's HTML page
+    assert status_line.startswith(b"HTTP/1.1 %d " % status)
+    assert b"Content-Type: application/json" in headers
+    assert b"Connection: close" in headers
+    assert json.loads(body) == {"message": message.decode()}
+    assert api.function.events == []

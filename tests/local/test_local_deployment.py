@@ -12,6 +12,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from moto import mock_aws
 
+from account_sync.change_events import DETAIL_MODELS
 from mvno_local import template
 from mvno_local.deployment import LocalDeployment, deploy
 from mvno_local.emulator import fix_eventbridge_envelope
@@ -109,13 +110,41 @@ def test_given_a_change_event_on_the_bus_when_the_rule_matches_then_the_queue_ge
     assert envelope.account
 
 
-def test_given_an_event_no_rule_matches_when_published_then_the_queue_stays_empty(aws: None) -> None:
+def _received_detail_types(queue_url: str) -> list[str]:
+    sqs = boto3.client("sqs")
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(message["Body"])["detail-type"] for message in messages]
+    return sorted(bodies)
+
+
+@pytest.mark.parametrize("source", ["telecomx.mvno", "elsewhere", "x"])
+def test_given_events_of_every_detail_type_on_the_bus_when_published_then_each_reaches_the_sync_queue(
+    aws: None, source: str
+) -> None:
+    # Given: the contract's six, a typo and a type nobody defined
+    deployment = _deploy()
+    detail_types = [*DETAIL_MODELS, "mvnoaccountupserted", "Unrelated"]
+
+    # When
+    boto3.client("events").put_events(
+        Entries=[
+            {"Source": source, "DetailType": detail_type, "Detail": "{}", "EventBusName": "mvno-events"}
+            for detail_type in detail_types
+        ]
+    )
+
+    # Then: none vanishes between the bus and Sync
+    assert _received_detail_types(deployment.queues["SyncQueue"].url) == sorted(detail_types)
+
+
+def test_given_an_event_on_another_bus_when_published_then_the_sync_queue_stays_empty(aws: None) -> None:
     # Given
     deployment = _deploy()
 
     # When
     boto3.client("events").put_events(
-        Entries=[{"Source": "elsewhere", "DetailType": "Unrelated", "Detail": "{}", "EventBusName": "mvno-events"}]
+        Entries=[{"Source": "elsewhere", "DetailType": "TokenRevoked", "Detail": "{}", "EventBusName": "default"}]
     )
 
     # Then

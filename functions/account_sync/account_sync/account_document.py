@@ -12,8 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, JsonValue, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    StrictInt,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
 
 from account_sync.fields import Bool, E164Number, Id, Number, Text, Timestamp
 
@@ -26,6 +37,12 @@ class KnownValues:
     """Marks an enumerated string: any value is accepted, the ones the spec lists are known."""
 
     values: frozenset[str]
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # Producers see the known values; JSON Schema's `enum` would refuse the others.
+        schema = handler(core_schema)
+        known = ", ".join(sorted(self.values))
+        return {**schema, "description": f"Known values: {known}. Others are accepted (with a warning)."}
 
 
 def _enumerated(*values: str) -> KnownValues:
@@ -64,7 +81,11 @@ def _check_custom_size(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
     return value
 
 
-CustomData = Annotated[dict[str, JsonValue], AfterValidator(_check_custom_size)]
+CustomData = Annotated[
+    dict[str, JsonValue],
+    AfterValidator(_check_custom_size),
+    Field(description=f"Any JSON object, at most {CUSTOM_MAX_BYTES} bytes as compact UTF-8 JSON."),
+]
 
 
 class _Section(BaseModel):

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, ValidationError
 
 from account_sync.account_document import AccountDocument
-from account_sync.fields import Id, Text, TokenHash, parse_timestamp
+from account_sync.fields import DATE_TIME_SCHEMA, Id, Text, TokenHash, parse_timestamp
 from account_sync.nesting import too_deep
 
 # Levels of containers a detail may nest, the detail object itself counting 1 (docs/change-events.md).
@@ -30,7 +30,7 @@ def _moment(value: object) -> datetime:
 
 
 # A point in time the code computes with (token expiry), unlike the account's rendered dates.
-Moment = Annotated[datetime, PlainValidator(_moment)]
+Moment = Annotated[datetime, PlainValidator(_moment), DATE_TIME_SCHEMA]
 
 
 class RejectedChange(Exception):  # noqa: N818 - a verdict on an event, not a program error

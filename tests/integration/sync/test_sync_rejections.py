@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any, cast
 
@@ -15,40 +14,22 @@ from conftest import TableFixture
 from mvno_shared import schema
 from support.event_files import change_event, sqs_event
 from support.golden import spec_example_account
+from support.invalid_events import (
+    INVALID_ACCOUNTS,
+    INVALID_EVENTS,
+    MORE_INVALID_EVENTS,
+    account_upsert_with_custom_text,
+    nested_objects,
+)
 from support.lambda_context import sync_lambda_context
 
 ACCOUNT_KEY = schema.account_key("1234567890abcdef12345678")
 SECRETS = ("12345678", "1234567890")  # the example's PUK codes and voicemail pin
 
 
-def _with(path: str, value: Any) -> dict[str, Any]:
-    """The spec example with the dotted path set to value."""
-    account = copy.deepcopy(spec_example_account())
-    *parents, leaf = path.split(".")
-    node: Any = account
-    for part in parents:
-        node = node[int(part)] if part.isdigit() else node[part]
-    node[leaf] = value
-    return account
-
-
 def rejection_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     """The structured fields of each `change event rejected` log line."""
     return [vars(record) for record in caplog.records if record.getMessage() == "change event rejected"]
-
-
-SIM = {"simNumber": "8945020184621234567", "network": "TDC", "puk1": "12345678", "pin1": "1234"}
-
-INVALID_ACCOUNTS = {
-    "wrong type (string for boolean)": (_with("feature.roaming", "yes"), "detail.account.feature.roaming"),
-    "wrong type (string for number)": (_with("pbx", "1"), "detail.account.pbx"),
-    "bad id": (_with("customer", "not-a-hex-id"), "detail.account.customer"),
-    "bad number": (_with("number", "4512345678"), "detail.account.number"),
-    "unparseable date": (_with("startDate", "2020-20-20T00:00:00Z"), "detail.account.startDate"),
-    "wrong type (string for a documented number)": (_with("topUp.data", "1GB"), "detail.account.topUp.data"),
-    "custom over 4096 bytes": (_with("custom", {"blob": "x" * 4100}), "detail.account.custom"),
-    "more than 3 dataSharingSims": (_with("dataSharingSims", [SIM] * 4), "detail.account.dataSharingSims"),
-}
 
 
 @pytest.mark.parametrize("case", list(INVALID_ACCOUNTS), ids=list(INVALID_ACCOUNTS))
@@ -81,52 +62,7 @@ def test_given_stored_account_when_invalid_upsert_arrives_then_only_it_fails_and
     assert not any(secret in everything_logged for secret in SECRETS)
 
 
-def _envelope_without_object_detail() -> dict[str, Any]:
-    return {**change_event("customer-upserted"), "detail": ["not", "an", "object"]}
-
-
-@pytest.mark.parametrize(
-    ("change", "failing_path"),
-    [
-        ({**change_event("customer-upserted"), "detail-type": "SimSwapped"}, "detail-type"),
-        ({**change_event("account-upserted"), "detail-type": "mvnoaccountupserted"}, "detail-type"),
-        (_envelope_without_object_detail(), "body.detail"),
-        (change_event("account-deleted", accountId="1234"), "detail.accountId"),
-        (change_event("account-deleted", version="2"), "detail.version"),
-        (change_event("account-deleted", version=2**63), "detail.version"),
-        (change_event("account-deleted", version=-1), "detail.version"),
-        (
-            change_event("customer-upserted", customer={"_id": "1234567890abcdef12345678", "parentReseller": "x"}),
-            "detail.customer.parentReseller",
-        ),
-        (change_event("customer-deleted", customerId=None), "detail.customerId"),
-        (change_event("token-issued", tokenHash="NOT-A-HASH"), "detail.tokenHash"),
-        (change_event("token-issued", expiresAt="tomorrow"), "detail.expiresAt"),
-        (change_event("token-issued", expiresAt="0001-01-01T00:00:00+01:00"), "detail.expiresAt"),
-        (change_event("token-issued", accessLevel=7), "detail.accessLevel"),
-        (change_event("token-issued", version=None), "detail.version"),
-        (change_event("token-issued", version=-1), "detail.version"),
-        (change_event("token-revoked", tokenHash=None), "detail.tokenHash"),
-    ],
-    ids=[
-        "unknown detail-type",
-        "detail-type in the wrong case",
-        "detail not an object",
-        "bad account id",
-        "string version",
-        "version past 64 bits",
-        "negative version",
-        "bad parent",
-        "no customer id",
-        "bad hash",
-        "bad expiry",
-        "expiry before year 1000",
-        "level not a string",
-        "grant without version",
-        "grant with a negative version",
-        "no hash",
-    ],
-)
+@pytest.mark.parametrize(("change", "failing_path"), list(INVALID_EVENTS.values()), ids=list(INVALID_EVENTS))
 def test_given_stored_records_when_invalid_event_of_any_type_arrives_then_only_it_fails_and_nothing_changes(
     read_model: TableFixture, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -249,24 +185,13 @@ def test_given_an_unknown_detail_type_when_synced_then_the_rejection_names_it(
     assert moto_read_model.all_items() == []
 
 
-def _nested(levels: int) -> str:
-    """A JSON object nesting `levels` objects, as text (json.dumps itself cannot nest 1000 deep)."""
-    return '{"a":' * (levels - 1) + "{}" + "}" * (levels - 1)
-
-
-def _with_custom_text(custom: str) -> tuple[dict[str, Any], str]:
-    """An account upsert whose account's `custom` is the given JSON text: (event, body)."""
-    change = change_event("account-upserted", account={**spec_example_account(), "custom": "CUSTOM"})
-    return change, json.dumps(change, separators=(",", ":")).replace('"CUSTOM"', custom)
-
-
 # The detail object is level 1, its account level 2, the account's `custom` level 3.
 @pytest.mark.parametrize(("detail_levels", "accepted"), [(64, True), (65, False), (1000, False)])
 def test_given_a_deeply_nested_detail_when_synced_then_past_64_levels_it_is_rejected_with_its_id_and_type(
     moto_read_model: TableFixture, caplog: pytest.LogCaptureFixture, detail_levels: int, accepted: bool
 ) -> None:
     # Given an account whose `custom` nests so deep that the detail has `detail_levels` levels
-    change, body = _with_custom_text(_nested(detail_levels - 2))
+    change, body = account_upsert_with_custom_text(nested_objects(detail_levels - 2))
     good = change_event("customer-upserted")
     event = sqs_event(change, good)
     event["Records"][0]["body"] = body
@@ -287,3 +212,15 @@ def test_given_a_deeply_nested_detail_when_synced_then_past_64_levels_it_is_reje
     assert rejection["failing_paths"] == ["detail"]
     assert (rejection["event_id"], rejection["detail_type"]) == (change["id"], "MvnoAccountUpserted")
     assert not [line for line in caplog.records if line.getMessage() == "change event failed"]
+
+
+@pytest.mark.parametrize(("change", "failing_path"), list(MORE_INVALID_EVENTS.values()), ids=list(MORE_INVALID_EVENTS))
+def test_given_more_invalid_events_when_synced_then_each_is_rejected_on_its_path(
+    moto_read_model: TableFixture, change: dict[str, Any], failing_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = sqs_event(change)
+    response = lambda_handler(event, sync_lambda_context())
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    [rejection] = rejection_lines(caplog)
+    assert rejection["failing_paths"] == [failing_path]
+    assert moto_read_model.all_items() == []

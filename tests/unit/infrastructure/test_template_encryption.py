@@ -105,3 +105,20 @@ def test_given_key_policy_when_read_then_no_wildcard_principal_and_services_scop
     events = by_principal[json.dumps({"Service": "events.amazonaws.com"})]
     assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(events["Action"]))
     assert events["Condition"]["StringEquals"] == {"aws:SourceAccount": ref("AWS::AccountId")}
+
+
+RETAINED = [*logical_ids_of_type("AWS::Logs::LogGroup"), *logical_ids_of_type("AWS::SQS::Queue")]
+
+
+def test_given_the_template_when_read_then_it_holds_the_log_groups_and_both_queues_to_retain() -> None:
+    assert {"SyncLogGroup", "GetAccountLogGroup", "HttpApiAccessLogGroup", "SyncQueue", "SyncDeadLetterQueue"} <= set(
+        RETAINED
+    )
+
+
+@pytest.mark.parametrize("logical_id", RETAINED)
+def test_given_audit_logs_or_queued_changes_when_the_stack_is_deleted_or_replaced_then_they_are_retained(
+    logical_id: str,
+) -> None:
+    body = resource(logical_id)
+    assert (body.get("DeletionPolicy"), body.get("UpdateReplacePolicy")) == ("Retain", "Retain")
