@@ -79,7 +79,7 @@ bench: $(VENV_STAMP) $(BUILD_STAMP)
 bench-readme: $(VENV_STAMP)
 	$(BENCH_PATH) $(PY) -m bench.run --readme
 
-## lint-iac: sam validate --lint, cfn-lint, checkov and sam build on template.yaml
+## lint-iac: sam validate --lint, cfn-lint, checkov and sam build on template.yaml; what sam local would mount and set
 # sam and checkov pin their own boto3/botocore, so each lives in an isolated uv tool environment
 # under .tools/ instead of .venv. Their dependency trees are resolved as of IAC_TOOLS_AS_OF, so a
 # fresh machine installs the same versions as the last one did.
@@ -96,9 +96,11 @@ UV_TOOL_INSTALL := UV_TOOL_DIR=$(TOOLS)/envs UV_TOOL_BIN_DIR=$(TOOLS)/bin UV_PYT
 # sam needs a region and stays silent; PYENV_VERSION puts python3.13 (the functions' runtime) on PATH.
 SAM := AWS_DEFAULT_REGION=eu-west-1 SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.11.7:3.12.1:3.13.0 $(TOOLS)/bin/sam
 CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/bin/checkov
+# SAM CLI's own interpreter, for tools/sam_local_check.py (what `sam local` would mount and set).
+SAM_PYTHON := AWS_DEFAULT_REGION=eu-west-1 SAM_CLI_TELEMETRY=0 $(TOOLS)/envs/aws-sam-cli/bin/python
 # What sam build packages: re-check only when the template or the code it builds changed.
 # 2>/dev/null: sam build runs this Makefile from a scratch copy of one CodeUri, where these folders do not exist.
-IAC_INPUTS := template.yaml Makefile docs/openapi.apigateway.yaml $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*' 2>/dev/null)
+IAC_INPUTS := template.yaml Makefile docs/openapi.apigateway.yaml events/sam-local-env.json tools/sam_local_check.py $(shell find functions layers -type f \( -name '*.py' -o -name requirements.txt \) -not -path '*/__pycache__/*' 2>/dev/null)
 IAC_STAMP := .aws-sam/lint-iac.stamp
 
 $(UV_STAMP): | $(VENV_STAMP)
@@ -118,6 +120,7 @@ $(IAC_STAMP): $(IAC_INPUTS) $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) $(BUILD_
 	$(SAM) validate --lint --template-file template.yaml
 	$(BIN)/cfn-lint --include-checks I3011 -- template.yaml
 	$(CHECKOV) --framework cloudformation --file template.yaml --quiet --compact --skip-download
+	$(SAM_PYTHON) tools/sam_local_check.py
 	touch $@
 
 lint-iac: $(IAC_STAMP)

@@ -21,7 +21,7 @@ from mvno_shared.schema import token_hash
 DEMO_EVENTS_DIR = REPO_ROOT / "events" / "demo"
 DEMO_TIMEOUT_SECONDS = 60.0
 _PUT_EVENTS_MAX_ENTRIES = 10
-# One raw token per access level (design section 2), lowest first.
+# One raw token per access level (docs/http-contract.md), lowest first.
 DEMO_TOKENS: dict[str, str] = {
     "NO_LOGIN": "demo-no-login",
     "PERSONAL": "demo-personal",

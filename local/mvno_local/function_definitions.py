@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mvno_local import template
 from mvno_local.api_definition import DefinedRoute, DefinitionError, defined_routes
-from mvno_local.intrinsics import References, TemplateError, UnresolvableError
+from mvno_local.intrinsics import NO_VALUE, References, TemplateError, UnresolvableError
 from mvno_local.paths import REPO_ROOT
 from mvno_local.resources import Queue
 
@@ -53,6 +53,8 @@ def read_functions(refs: References, queues: dict[str, Queue], notes: list[str])
         properties = template.function_properties(logical_id)
         environment: dict[str, str] = {}
         for name, value in (properties.get("Environment", {}).get("Variables") or {}).items():
+            if value == NO_VALUE:  # removed, as CloudFormation does
+                continue
             try:
                 environment[name] = str(refs.resolve(value))
             except UnresolvableError as missing:

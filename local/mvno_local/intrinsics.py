@@ -16,7 +16,11 @@ from mvno_local.errors import StartupError
 from mvno_local.local_account import ACCOUNT_ID, PARTITION, STACK_NAME, URL_SUFFIX
 
 FUNCTIONS = frozenset({"Ref", "Fn::GetAtt", "Fn::Sub"})
-PSEUDO_PARAMETERS = frozenset({"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"})
+PSEUDO_PARAMETERS = frozenset(
+    {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix", "AWS::NoValue"}
+)
+# As in CloudFormation: a property or list item whose value is this is removed.
+NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
 class UnresolvableError(ValueError):
@@ -68,7 +72,7 @@ class References:
         """The value with Ref, Fn::GetAtt and Fn::Sub replaced; UnresolvableError for a reference
         with no local value, TemplateError for any other intrinsic."""
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [self.resolve(item) for item in value if item != NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -82,7 +86,7 @@ class References:
                 return self._sub(argument)
             if name.startswith("Fn::"):
                 raise _unsupported(name)
-        return {key: self.resolve(item) for key, item in value.items()}
+        return {key: self.resolve(item) for key, item in value.items() if item != NO_VALUE}
 
     def _sub(self, text: Any) -> str:
         if not isinstance(text, str):

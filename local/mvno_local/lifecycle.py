@@ -18,6 +18,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mvno_local.api_gateway import HttpApiServer, Route
+from mvno_local.api_reference import reference_routes
 from mvno_local.aws_environment import aws_failure, prepare_aws_environment
 from mvno_local.config import LocalConfig
 from mvno_local.demo import DemoOutcome, publish_demo_data
@@ -39,7 +40,7 @@ def api_routes(functions: list[LambdaFunction]) -> list[Route]:
     """
     return [
         Route(route.method, route.path, function) for function in functions for route in function.definition.http_routes
-    ]
+    ] + reference_routes()
 
 
 @dataclass

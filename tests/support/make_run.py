@@ -26,6 +26,7 @@ import pytest
 from mvno_local.banner import READY, TITLE
 from mvno_local.demo import DEMO_EVENTS_DIR, DEMO_TOKENS, put_events_entries
 from mvno_local.paths import REPO_ROOT
+from support.openapi_contract import assert_conforms_if_documented
 
 START_SECONDS = 90.0
 SYNC_SECONDS = 15.0
@@ -63,12 +64,15 @@ class Answer:
 
 
 def http_get(url: str, headers: dict[str, str] | None = None) -> Answer:
+    """GET over HTTP; an answer of an operation docs/openapi.yaml defines is checked against it."""
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - the local API
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
-            return Answer(response.status, dict(response.headers), response.read())
+            answer = Answer(response.status, dict(response.headers), response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, dict(error.headers), error.read())
+        answer = Answer(error.code, dict(error.headers), error.read())
+    assert_conforms_if_documented("GET", url, answer.status, answer.headers, answer.body)
+    return answer
 
 
 def answer_with_status(read: Callable[[], Answer], status: int, what: str) -> Answer:

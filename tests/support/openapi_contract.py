@@ -6,10 +6,12 @@ operation documents, with that status's required headers, content type and body 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from jsonschema.exceptions import ValidationError, best_match
@@ -94,3 +96,25 @@ def assert_lambda_response_conforms(event: Mapping[str, Any], response: Mapping[
         body=response.get("body") or "",
         query=event.get("queryStringParameters"),
     )
+
+
+def _operation_of(method: str, path: str) -> bool:
+    """Whether the contract defines `method` on a path template matching `path`."""
+    for template, item in contract_document()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path) and method.lower() in item:
+            return True
+    return False
+
+
+def assert_conforms_if_documented(
+    method: str, url: str, status: int, headers: Mapping[str, str], body: bytes | str
+) -> bool:
+    """For an answer over HTTP: checked if the contract defines the operation (True), else left
+    alone (False: the reference page, a path with no route)."""
+    split = urlsplit(url)
+    if not _operation_of(method, split.path):
+        return False
+    query = dict(part.split("=", 1) for part in split.query.split("&") if "=" in part)
+    assert_conforms(method=method, path=split.path, status=status, headers=headers, body=body, query=query)
+    return True

@@ -1,4 +1,4 @@
-"""The spec's field table (design section 2; spec page "MVNO Account Get"), written out
+"""The spec's field table (docs/http-contract.md; spec page "MVNO Account Get"), written out
 independently of the models: the one oracle of the rendering tests and the access matrix."""
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ SPEC_TABLE: dict[str, Any] = {
 }
 REQUIRED = {"_id", "customer"}
 
-# Fields only some levels read (design section 2): the reseller view adds these...
+# Fields only some levels read (docs/http-contract.md): the reseller view adds these...
 RESELLER_ONLY = frozenset({"notes"})
 # ...and the admin view these on top.
 ADMIN_ONLY = frozenset({"socs", "socsOverride", "purchaseInfo", "socLimit"})

@@ -1,5 +1,5 @@
 """The MVNO account document as producers send it: every field of the spec's table, validated and
-normalised (design sections 2, 3 and 6).
+normalised (docs/http-contract.md, docs/change-events.md and docs/spec-decisions.md).
 
 Fields are declared in the table's order, which is the order they are rendered in. Anything a
 producer sends that the table does not document is ignored here, so it can never be rendered.
@@ -60,7 +60,7 @@ NumberState = Annotated[Text | None, _enumerated("IN_USE", "PORTING_IN", "PORTIN
 PaymentOption = Annotated[Text | None, _enumerated("BOUGHT", "RENTED")]
 SmartWatchModel = Annotated[Text | None, _enumerated("android", "ios")]
 SmartWatchState = Annotated[Text | None, _enumerated("NONE", "CREATING", "ORDERED", "ACTIVE", "FAILED", "DELETING")]
-# 'Successful' is the spec example's spelling of the table's 'Success' (design section 6).
+# 'Successful' is the spec example's spelling of the table's 'Success' (docs/spec-decisions.md).
 SmartWatchOrderState = Annotated[
     Text | None,
     _enumerated(

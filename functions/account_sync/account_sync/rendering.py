@@ -1,4 +1,5 @@
-"""The role views of an account, rendered once per change on the write side (design sections 2 and 4).
+"""The role views of an account, rendered once per change on the write side (docs/http-contract.md,
+docs/read-model.md).
 
 The read path splices the extras into the customer view (`mvno_shared.views.compose_view`) and
 returns the result without parsing it, so everything the response rules ask for happens here.

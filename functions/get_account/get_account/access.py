@@ -1,4 +1,4 @@
-"""Who may read an account, and which parts of it (design section 2). No AWS here: customer
+"""Who may read an account, and which parts of it (docs/http-contract.md). No AWS here: customer
 records come through a lookup function, so the rules are tested with plain dictionaries."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ CustomerLookup = Callable[[str], CustomerRecord | None]
 
 
 def may_read(principal: Principal, account_customer: str, customer_lookup: CustomerLookup) -> bool:
-    """Rules 1-3 of design section 2; everything else (including an unknown level) is denied."""
+    """Rules 1-3 of docs/http-contract.md ("Who may read an account"); everything else
+    (including an unknown level) is denied."""
     rank = principal.rank
     if rank is None:
         return False

@@ -1,4 +1,4 @@
-"""The `{accountId}` path parameter: a 24-hex id or an E.164 number (design section 2)."""
+"""The `{accountId}` path parameter: a 24-hex id or an E.164 number (docs/http-contract.md)."""
 
 from __future__ import annotations
 

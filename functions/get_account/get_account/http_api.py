@@ -43,7 +43,7 @@ class Answer:
         return _response(self.status, json.dumps(body), {**_BASE_HEADERS, **self.extra_headers})
 
 
-# Design section 2: every 401 sends exactly `WWW-Authenticate: Bearer`. RFC 6750's error
+# docs/http-contract.md: every 401 sends exactly `WWW-Authenticate: Bearer`. RFC 6750's error
 # attributes (`error="invalid_token"`) would be a contract change (docs/decisions.md).
 _BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _ANSWERS: dict[type[ReadRefusedError], Answer] = {

@@ -1,6 +1,6 @@
 """The read path's logic: token → principal, id or number → account, access check, view.
 
-No AWS here: the read model, its caches and the clock are injected. Order of checks (design section 2):
+No AWS here: the read model, its caches and the clock are injected. Order of checks (docs/http-contract.md):
 401 (token) → 400 (id shape) → 404 (account) → 403 (access), so a caller without a valid token
 learns nothing else.
 """

@@ -1,14 +1,15 @@
 """The warm Lambda's copy of the reseller tree: each customer's `parentReseller`, as last read.
 
-A reseller reading d levels below itself walks d customer records up the tree (design section 2,
-rule 3). Read from DynamoDB every time, that is d round trips one after another on every request,
-and the top reseller's record is read by every request of its whole tree (a hot key). Cached, a
-warm instance reads each customer once per TTL: the steady state is the account's read alone.
+A reseller reading d levels below itself walks d customer records up the tree (docs/http-contract.md,
+"Who may read an account"). Read from DynamoDB every time, that is d round trips one after another
+on every request, and the top reseller's record is read by every request of its whole tree (a hot
+key). Cached, a warm instance reads each customer once per TTL: the steady state is the account's
+read alone.
 
 A change to the tree (a customer moved to another reseller, created or deleted) therefore bites
 within the TTL on an instance that cached the old record, as a revocation does for principals
-(same setting, PRINCIPAL_CACHE_TTL_SECONDS; README, "Caches"). A customer with no record is
-cached too: it denies, and a new record is seen within the TTL.
+(same setting, PRINCIPAL_CACHE_TTL_SECONDS; docs/http-contract.md, "How fresh an answer is"). A
+customer with no record is cached too: it denies, and a new record is seen within the TTL.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The shapes of ids and numbers, one definition for the read and the write side (design section 2)."""
+"""The shapes of ids and numbers, one definition for the read and the write side (docs/http-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TelecomX access levels, in order (design section 2)."""
+"""TelecomX access levels, in order (docs/http-contract.md)."""
 
 from __future__ import annotations
 

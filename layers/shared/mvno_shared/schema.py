@@ -1,4 +1,4 @@
-"""Schema of the DynamoDB read model: one table, three kinds of record (design section 4).
+"""Schema of the DynamoDB read model: one table, three kinds of record (docs/read-model.md).
 
 Reader and writer both build keys and name attributes from here, so they cannot disagree.
 The table itself (key schema, GSI, TTL attribute) is defined in template.yaml only.
@@ -52,7 +52,7 @@ def customer_key(customer_id: str) -> str:
 
 
 def token_hash(token: str) -> str:
-    """How the read model knows a token: its sha256 in lower-case hex (design section 2). The
+    """How the read model knows a token: its sha256 in lower-case hex (docs/http-contract.md). The
     one definition for the read path, the demo data, the tests and the bench."""
     # surrogatepass: a header carrying a lone surrogate still hashes (to a token nobody holds).
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -9,7 +9,7 @@ from mvno_shared.levels import ADMIN, RESELLER
 
 
 class View(Enum):
-    """The three views of design section 2's field table. Every permitted reader gets the
+    """The three views of the spec's field table (docs/http-contract.md). Every permitted reader gets the
     customer view; RESELLER and RESELLER_ADMIN add the reseller extra (`notes`); ADMIN adds the
     admin extra (`socs`, `socsOverride`, `purchaseInfo`, `socLimit`) on top of that."""
 

@@ -1,4 +1,4 @@
-"""DynamoDB calls per request (design section 7): in the steady state of a warm instance one call
+"""DynamoDB calls per request (README, "Performance"): in the steady state of a warm instance one call
 for every kind of lookup, a reseller reading 8 levels below itself included; on a cold instance
 one more per reseller-tree level. Counted at botocore's before-call event of GetAccount's client,
 on moto and on dynalite."""

@@ -27,7 +27,7 @@ secrets_never_logged_here = pytest.fixture(scope="module", autouse=True)(log_cap
 CUSTOMER = "0000000000000000000000c1"
 ACCOUNT_ID = "00000000000000000000a001"
 NUMBER = "+4570000001"
-BEARER_CHALLENGE = "Bearer"  # design section 2: exactly this on every 401, no RFC 6750 attributes
+BEARER_CHALLENGE = "Bearer"  # docs/http-contract.md: exactly this on every 401, no RFC 6750 attributes
 
 
 def get(event: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Any order, any number of deliveries: the read model ends as if only the highest version of
-each record had been applied, once (design section 3)."""
+each record had been applied, once (docs/change-events.md)."""
 
 from __future__ import annotations
 

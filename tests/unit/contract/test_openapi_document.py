@@ -193,8 +193,8 @@ def _schema_kind(node: dict[str, Any]) -> str:
     if reference.removeprefix(SCHEMAS) in ("Id", "Timestamp", "E164Number"):
         return reference.removeprefix(SCHEMAS)
     node = resolve(node)
-    if "anyOf" in node and node.get("type") == "string":
-        (listed,) = [branch["enum"] for branch in node["anyOf"] if "enum" in branch]
+    if "anyOf" in node and all(branch.get("type") == "string" for branch in node["anyOf"]):
+        (listed,) = [branch["enum"] for branch in node["anyOf"] if "enum" in branch]  # and any other string
         return "enum:" + ",".join(sorted(listed))
     if node.get("type") == "object" and "additionalProperties" not in node:
         return "{}"

@@ -1,4 +1,4 @@
-"""Who may read an account (design section 2), with the reseller tree from a plain dictionary."""
+"""Who may read an account (docs/http-contract.md), with the reseller tree from a plain dictionary."""
 
 from __future__ import annotations
 

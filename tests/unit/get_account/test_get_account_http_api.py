@@ -91,7 +91,7 @@ def test_given_token_in_header_or_query_when_extracted_then_header_wins(
     assert caller_token(event) == expected
 
 
-BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}  # design section 2: exactly this, on every 401
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}  # docs/http-contract.md: exactly this, on every 401
 ERRORS = [
     (MissingTokenError(), 401, "invalid_token", BEARER_CHALLENGE),
     (InvalidTokenError(TokenRefusal.UNKNOWN), 401, "invalid_token", BEARER_CHALLENGE),

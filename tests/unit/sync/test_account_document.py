@@ -1,4 +1,4 @@
-"""The account document model: validation (design section 3), normalisation and aliases (section 6),
+"""The account document model: validation (docs/change-events.md), normalisation and aliases (docs/spec-decisions.md),
 unknown enumerated values."""
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def test_given_dates_with_offsets_or_without_zone_when_parsed_then_they_are_utc_
     assert doc.delete_date == "2021-01-01T00:00:00.000Z"
 
 
-# Aliases (design section 6)
+# Aliases (docs/spec-decisions.md)
 
 
 def test_given_send_top_up_sms_when_parsed_then_it_is_data_top_up_sms() -> None:
@@ -248,11 +248,11 @@ def test_given_unknown_fields_at_any_depth_when_parsed_then_they_are_ignored() -
         assert unknown not in dumped
 
 
-# Enumerated strings (design section 3)
+# Enumerated strings (docs/change-events.md)
 
 
 def test_given_the_spec_example_when_checked_then_no_enumerated_value_is_unknown() -> None:
-    # orderState 'Successful' is the example's spelling and counts as known (design section 6).
+    # orderState 'Successful' is the example's spelling and counts as known (docs/spec-decisions.md).
     assert unknown_enum_values(parse_account(spec_example_account())) == []
 
 

@@ -1,4 +1,4 @@
-"""Rendering of the role views at write time: the response rules of design section 2."""
+"""Rendering of the role views at write time: the response rules of docs/http-contract.md."""
 
 from __future__ import annotations
 
