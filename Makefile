@@ -4,16 +4,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Two stamps: `make run` installs requirements-run.txt only; anything else needs the dev tools,
+# which a later target adds to the same .venv.
+RUN_STAMP := $(VENV)/.installed-run
 VENV_STAMP := $(VENV)/.installed
+RUN_REQUIREMENTS := requirements-run.txt layers/shared/requirements.txt functions/account_sync/requirements.txt \
+	functions/get_account/requirements.txt
 NODE_STAMP := node_modules/.installed
 # sam build's output in .aws-sam/build (see the build target)
 BUILD_STAMP := .aws-sam/build.stamp
 
 .PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi schemas
 
-$(VENV_STAMP): requirements-dev.txt layers/shared/requirements.txt functions/account_sync/requirements.txt functions/get_account/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+$(RUN_STAMP): $(RUN_REQUIREMENTS)
+	test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	touch $@
+
+$(VENV_STAMP): requirements-dev.txt $(RUN_STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -52,8 +60,8 @@ e2e: $(VENV_STAMP) $(NODE_STAMP)
 ## run: the whole service on an embedded AWS emulator (see README)
 # Only local/ and the shared layer (the read model's schema: how demo tokens are hashed) on the path:
 # each function runs in its own process with its code and layers (template.yaml).
-# A start-up failure exits 1, after which make prints its own "*** ... Error 1" line (see README).
-run: $(VENV_STAMP)
+# A start-up failure exits 2 after its one line, and make prints its own "*** ... Error 2" (README).
+run: $(RUN_STAMP)
 	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
 
 ## openapi: docs/openapi.apigateway.yaml, the contract's routes as API Gateway imports them

@@ -2,6 +2,8 @@
 
 import sys
 
+from mvno_local.errors import STARTUP_FAILURE
+
 try:
     from mvno_local.runner import main
 
@@ -15,5 +17,5 @@ except ModuleNotFoundError as missing:
         "`make run` creates .venv with every package it needs and starts there",
         file=sys.stderr,
     )
-    status = 1
+    status = STARTUP_FAILURE
 sys.exit(status)

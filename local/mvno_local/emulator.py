@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 from typing import Any
 
 from mvno_local.errors import StartupError, bind_failure
 
+# What an EventBridge event delivered to a target holds, in AWS's order ("replay-name" on replays).
+_EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
 
-def fix_eventbridge_envelope() -> None:
-    """moto's EventBridge leaves `account` out of the events it delivers to SQS targets; AWS puts it
-    in, and the Sync handler's envelope model requires it. Add it back to moto's default template."""
+
+def deliver_events_as_aws_does() -> None:
+    """Make moto deliver an event to a target (with no input transformer) as AWS does.
+
+    moto builds the delivered event by splicing each field's text into a JSON template: it leaves
+    `account` out (AWS puts it in, and the Sync handler's envelope model requires it), and a
+    `Detail` whose JSON value is a string is spliced in as the string's content, so a
+    double-encoded detail arrives as an object Sync would apply. AWS delivers the event as it is,
+    `detail` the JSON value the producer sent; so does this, and Sync rejects what is not an object.
+    """
     from moto.events.utils import EventTemplateParser
 
-    template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
-    if '"account"' not in template:
-        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = template.replace(
-            '"version": "0",', '"version": "0", "account": "<account>",', 1
-        )
+    if getattr(EventTemplateParser.parse, "delivers_as_aws_does", False):
+        return
+    splice = EventTemplateParser.parse
+
+    def deliver(input_template: Any, input_paths_map: dict[str, Any], event: Any) -> dict[str, Any]:
+        if input_template or input_paths_map:  # an input transformer: moto's own (make run refuses one)
+            delivered: dict[str, Any] = splice(input_template, input_paths_map, event)
+            return delivered
+        fields = (*_EVENT_FIELDS, "replay-name")
+        return {field: copy.deepcopy(event[field]) for field in fields if field in event}
+
+    deliver.delivers_as_aws_does = True  # type: ignore[attr-defined]
+    EventTemplateParser.parse = staticmethod(deliver)  # type: ignore[method-assign]
 
 
 class EmbeddedEmulator:
@@ -48,7 +66,7 @@ class EmbeddedEmulator:
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 """One line per AWS call would drown the handlers' own logs."""
 
-        fix_eventbridge_envelope()
+        deliver_events_as_aws_does()
         # Bound here rather than by werkzeug, which prints its own message and exits on a taken port.
         try:
             listener = socket.create_server((self._host, self._port))

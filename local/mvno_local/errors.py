@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import errno
 
+# A start-up failure exits with this, after its one line: 2, as mvno-ops exits on a usage or
+# connection error (and as make itself exits when a command fails, so `make run` and
+# `python -m mvno_local` agree).
+STARTUP_FAILURE = 2
+
 
 class StartupError(RuntimeError):
     """Something stops the local service from starting; its message is the one line the user sees."""

@@ -16,11 +16,8 @@ from typing import Any
 from mvno_local.banner import banner
 from mvno_local.config import LocalConfig
 from mvno_local.console import configure_logging, print_line
-from mvno_local.errors import StartupError, StopRequested
+from mvno_local.errors import STARTUP_FAILURE, StartupError, StopRequested
 from mvno_local.lifecycle import LocalService
-
-# A start-up failure: the one line says why.
-STARTUP_FAILURE = 1
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from mvno_local.emulator import fix_eventbridge_envelope
+from mvno_local.emulator import deliver_events_as_aws_does
 from support.dynalite import free_port
 from support.make_run import port_is_free, start, stop, wait_until_ready
 
@@ -45,7 +45,7 @@ def test_given_aws_endpoint_url_when_make_run_starts_then_it_uses_that_emulator_
     tmp_path: Path,
 ) -> None:
     # Given: another emulator already running (moto, in this process)
-    fix_eventbridge_envelope()
+    deliver_events_as_aws_does()
     other = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     with ExitStack() as cleanup:  # every step runs, even if one before it fails
         other.start()

@@ -4,6 +4,7 @@ over real HTTP."""
 from __future__ import annotations
 
 import copy
+import json
 
 from support.make_run import (
     DLQ_SECONDS,
@@ -91,3 +92,25 @@ def test_given_an_unknown_detail_type_on_the_bus_when_routed_then_sync_rejects_i
     assert rejections
     assert all("mvnoaccountupserted" in line for line in rejections)
     assert service.get(typo["Detail"]["account"]["_id"]).status == 404
+
+
+def test_given_a_double_encoded_detail_on_the_bus_when_delivered_then_sync_gets_a_string_and_it_reaches_the_dlq(
+    service: RunningService,
+) -> None:
+    # Given: a valid upsert whose producer encoded the detail twice (Detail is a JSON string)
+    upsert = account_event(new_account_id(), new_number(), version=1)
+    entry = {
+        "Source": upsert["Source"],
+        "DetailType": upsert["DetailType"],
+        "Detail": json.dumps(json.dumps(upsert["Detail"])),
+        "EventBusName": "mvno-events",
+    }
+
+    # When
+    result = service.aws("events").put_events(Entries=[entry])
+    event_id = result["Entries"][0]["EventId"]
+
+    # Then: delivered as the string it is (as AWS does; moto would splice it in as the object),
+    # so Sync rejects it instead of applying it
+    eventually(lambda: service.dead_lettered(event_id), DLQ_SECONDS, "the double-encoded event in mvno-sync-dlq")
+    assert service.get(upsert["Detail"]["account"]["_id"]).status == 404

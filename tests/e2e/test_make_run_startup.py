@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mvno_local.banner import READY
+from mvno_local.errors import STARTUP_FAILURE
 from mvno_local.paths import REPO_ROOT
 from support import readme
 from support.dynalite import free_port
@@ -50,7 +51,7 @@ def test_given_a_port_in_use_when_make_run_starts_then_it_says_so_in_one_line(
 
     # Then
     output = second.output().strip()
-    assert status == 1
+    assert status == STARTUP_FAILURE
     assert len(output.splitlines()) == 1
     assert "already in use" in output
     assert f"set {taken}" in output
@@ -118,7 +119,7 @@ def test_given_an_endpoint_where_nothing_listens_when_make_run_starts_then_it_sa
         stop(running)
 
     # Then
-    assert status == 1
+    assert status == STARTUP_FAILURE
     assert running.output().splitlines() == [
         f"make run: no AWS endpoint answers at {endpoint} ({variable}): start it or unset the variable"
     ]
@@ -139,7 +140,7 @@ def test_given_a_python_without_the_packages_when_make_run_starts_then_it_says_s
     )
 
     # Then
-    assert result.returncode == 1
+    assert result.returncode == STARTUP_FAILURE
     assert result.stdout == ""
     assert re.fullmatch(
         r"make run: \S+ lacks the Python module '\w+': `make run` creates \.venv with every package it needs"
@@ -161,7 +162,7 @@ def test_given_a_start_up_failure_when_started_with_make_then_it_prints_the_two_
 
         # When: `make run` itself (-o: whatever the stamp's age, .venv is not reinstalled here)
         result = subprocess.run(
-            ["make", "--no-print-directory", "-o", ".venv/.installed", "run"],  # noqa: S607 - the make on PATH
+            ["make", "--no-print-directory", "-o", ".venv/.installed-run", "run"],  # noqa: S607 - the make on PATH
             cwd=REPO_ROOT,
             env={**inherited, "PORT": str(port), "AWS_PORT": str(free_port())},
             stdout=subprocess.PIPE,
@@ -174,7 +175,7 @@ def test_given_a_start_up_failure_when_started_with_make_then_it_prints_the_two_
     def comparable(lines: list[str]) -> list[str]:
         return [re.sub(r"Makefile:\d+", "Makefile:N", line.replace(f"port {port} ", "port 3000 ")) for line in lines]
 
-    assert result.returncode != 0
+    assert result.returncode == 2  # make's own status when a command fails
     assert comparable(result.stdout.splitlines()) == comparable(readme.failure_lines())
 
 

@@ -15,7 +15,7 @@ from moto import mock_aws
 from account_sync.change_events import DETAIL_MODELS
 from mvno_local import template
 from mvno_local.deployment import LocalDeployment, deploy
-from mvno_local.emulator import fix_eventbridge_envelope
+from mvno_local.emulator import deliver_events_as_aws_does
 from mvno_local.intrinsics import TemplateError
 from mvno_local.paths import REPO_ROOT
 from mvno_local.resources import Overrides
@@ -26,7 +26,7 @@ from support.event_files import change_event
 @pytest.fixture
 def aws(aws_environment: None) -> Iterator[None]:
     with mock_aws():
-        fix_eventbridge_envelope()
+        deliver_events_as_aws_does()
         yield
 
 
@@ -136,6 +136,51 @@ def test_given_events_of_every_detail_type_on_the_bus_when_published_then_each_r
 
     # Then: none vanishes between the bus and Sync
     assert _received_detail_types(deployment.queues["SyncQueue"].url) == sorted(detail_types)
+
+
+@pytest.mark.filterwarnings("ignore:EventDetail should be of type dict")  # moto's: AWS wants an object
+@pytest.mark.parametrize(
+    "detail",
+    [
+        pytest.param(json.dumps({"tokenHash": "ab"}), id="a string holding JSON (double-encoded)"),
+        pytest.param("a plain string", id="a string"),
+        pytest.param([1, {"a": 2}], id="an array"),
+        pytest.param(0, id="zero"),
+    ],
+)
+def test_given_a_detail_that_is_not_an_object_when_delivered_then_the_queue_gets_that_json_value_as_aws_sends_it(
+    aws: None, detail: Any
+) -> None:
+    # Given
+    deployment = _deploy()
+
+    # When: moto would splice a string's content into the event (an object, for the first)
+    boto3.client("events").put_events(
+        Entries=[
+            {"Source": "s", "DetailType": "TokenRevoked", "Detail": json.dumps(detail), "EventBusName": "mvno-events"}
+        ]
+    )
+
+    # Then
+    (message,) = boto3.client("sqs").receive_message(QueueUrl=deployment.queues["SyncQueue"].url)["Messages"]
+    event = json.loads(message["Body"])
+    assert event["detail"] == detail
+    assert list(event) == ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+
+
+def test_given_the_rule_when_deployed_then_its_target_keeps_the_template_retry_policy_and_dead_letter_queue(
+    aws: None,
+) -> None:
+    # When
+    deployment = _deploy()
+
+    # Then
+    (target,) = boto3.client("events").list_targets_by_rule(Rule="ChangeEventsRule", EventBusName="mvno-events")[
+        "Targets"
+    ]
+    (declared,) = properties("ChangeEventsRule")["Targets"]
+    assert target["RetryPolicy"] == declared["RetryPolicy"]
+    assert target["DeadLetterConfig"] == {"Arn": deployment.queues["SyncDeadLetterQueue"].arn}
 
 
 def test_given_an_event_on_another_bus_when_published_then_the_sync_queue_stays_empty(aws: None) -> None:

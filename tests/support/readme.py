@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from mvno_local.paths import REPO_ROOT
 
@@ -37,15 +38,39 @@ def failure_lines() -> list[str]:
     return block.splitlines()
 
 
+def _bash_blocks() -> list[str]:
+    blocks: list[str] = re.findall(r"```bash\n(.*?)```", run_section(), re.DOTALL)
+    return blocks
+
+
+def _curls(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+
+
 def curl_lines() -> list[str]:
-    lines = [line.strip() for line in run_section().splitlines() if line.strip().startswith("curl ")]
+    """The curl lines that hold whatever was done before: the printed block's, and those of the
+    bash blocks that change nothing."""
+    lines = _curls(printed_block())
+    for block in _bash_blocks():
+        if not walkthrough_commands(block):
+            lines += _curls(block)
     return list(dict.fromkeys(lines))
 
 
-def boto3_snippet() -> str:
-    snippet = re.search(r"<<'PY'\n(.*?)\nPY\n", run_section(), re.DOTALL)
-    assert snippet is not None, "the README's boto3 example"
-    return snippet.group(1)
+def walkthrough_commands(block: str) -> str:
+    """A bash block's commands that change something (all but its curl lines), as bash runs them."""
+    return "\n".join(line for line in block.splitlines() if not line.strip().startswith("curl ")).strip()
+
+
+@dataclass(frozen=True)
+class Step:
+    commands: str  # for bash, in the repository's root
+    curls: list[str]  # what the README says a client then sees
+
+
+def walkthrough() -> list[Step]:
+    """The README's steps that publish or read something with boto3 or the AWS CLI, in order."""
+    return [Step(walkthrough_commands(block), _curls(block)) for block in _bash_blocks() if walkthrough_commands(block)]
 
 
 def without_measurements(line: str) -> str:
