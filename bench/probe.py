@@ -65,9 +65,9 @@ def handler_cold(fixtures: dict[str, Any]) -> dict[str, Any]:
     """Import the GetAccount handler, build what it builds, serve its first request."""
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
-    from mvno_shared.aws_clients import dynamodb_client
+    from get_account.wiring import get_account_dynamodb_client
 
-    StubDynamoDB(fixtures["items"]).install(dynamodb_client())
+    StubDynamoDB(fixtures["items"]).install(get_account_dynamodb_client())
     response = lambda_handler(fixtures["events"]["by_id"], _context())
     assert response["statusCode"] == 200, response
     return {
@@ -90,12 +90,14 @@ def _stub_both_clients(fixtures: dict[str, Any]) -> tuple[Any, Any]:
     import boto3
 
     from bench.stub_transport import StubDynamoDB
+    from get_account.wiring import get_account_dynamodb_client
     from mvno_shared.aws_clients import dynamodb_client
 
     stub = StubDynamoDB(fixtures["items"])
     floor_client = boto3.client("dynamodb")
     stub.install(floor_client)
     stub.install(dynamodb_client())
+    stub.install(get_account_dynamodb_client())
     return stub, floor_client
 
 
@@ -187,12 +189,11 @@ def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
     """
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
-    from get_account.wiring import build_reader
-    from mvno_shared.aws_clients import dynamodb_client
+    from get_account.wiring import build_reader, get_account_dynamodb_client
 
     delay = float(os.environ["BENCH_DELAY_MS"]) / 1000
     stub = StubDynamoDB(fixtures["items"], delay_seconds=delay)
-    stub.install(dynamodb_client())
+    stub.install(get_account_dynamodb_client())
     context = _context()
 
     def measured(event: dict[str, Any]) -> dict[str, Any]:

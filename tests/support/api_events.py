@@ -2,7 +2,9 @@
 one way those tests get GetAccount's answers.
 
 Load a file, then override only what a test cares about: the account id, the token (as a
-Bearer header or as `?token=`), or no token at all. Then `call_get_account(event)` (or
+Bearer header or as `?token=`), or no token at all. The account id is given as a client puts it in
+the path; the event carries it as API Gateway's HTTP API delivers it: `rawPath` as sent,
+`pathParameters` percent-decoded once (`%2B4512345678` arrives as `+4512345678`). Then `call_get_account(event)` (or
 `call_http_adapter(reader, event)`): each answer is checked against docs/openapi.yaml before the
 test sees it; no test calls the handler itself (tests/unit/contract checks that).
 """
@@ -13,6 +15,7 @@ import copy
 import uuid
 from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import unquote
 
 import get_account.handler as get_account_handler
 from get_account.http_api import handle
@@ -42,7 +45,7 @@ def api_event(
     event = copy.deepcopy(load_event(f"api/{name}.json"))
     event["requestContext"]["requestId"] = uuid.uuid4().hex
     if not isinstance(account_id, _Keep):
-        event["pathParameters"] = {"accountId": account_id}
+        event["pathParameters"] = {"accountId": unquote(account_id)}
         event["rawPath"] = event["requestContext"]["http"]["path"] = f"/mvno/{account_id}"
     if not isinstance(bearer, _Keep):
         event["headers"].pop("authorization", None)
@@ -71,17 +74,22 @@ def account_id_in(event: dict[str, Any]) -> str:
     return account_id
 
 
-def call_get_account(event: dict[str, Any], handler: Handler | None = None) -> dict[str, Any]:
-    """GetAccount's Lambda handler (or `handler`, e.g. a reloaded one) on `event`, its response
-    checked against the contract."""
+def call_get_account(
+    event: dict[str, Any], handler: Handler | None = None, context: FakeLambdaContext | None = None
+) -> dict[str, Any]:
+    """GetAccount's Lambda handler (or `handler`, e.g. a reloaded one) on `event` and `context`
+    (a fresh one with the default time left unless given), its response checked against the contract."""
     entry_point = handler if handler is not None else get_account_handler.lambda_handler
-    response: dict[str, Any] = entry_point(event, FakeLambdaContext())
+    response: dict[str, Any] = entry_point(event, context or FakeLambdaContext())
     assert_lambda_response_conforms(event, response)
     return response
 
 
-def call_http_adapter(reader: AccountReader, event: dict[str, Any]) -> dict[str, Any]:
-    """The HTTP adapter alone, on an injected reader, its response checked against the contract."""
-    response = handle(event, reader=lambda: reader)
+def call_http_adapter(
+    reader: AccountReader, event: dict[str, Any], context: FakeLambdaContext | None = None
+) -> dict[str, Any]:
+    """The HTTP adapter alone, on an injected reader (and `context`, for its time left), its response
+    checked against the contract."""
+    response = handle(event, context or FakeLambdaContext(), reader=lambda: reader)
     assert_lambda_response_conforms(event, response)
     return response

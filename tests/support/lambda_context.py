@@ -62,3 +62,15 @@ def sync_timeout_ms() -> int:
 def sync_lambda_context(clock: FakeClock | None = None) -> FakeLambdaContext:
     """The context Lambda gives a Sync invocation as it starts: its whole Timeout left."""
     return clocked_context(sync_timeout_ms(), clock or FakeClock(), function_name="sync")
+
+
+def get_account_timeout_ms() -> int:
+    """GetAccountFunction's Timeout in template.yaml."""
+    from mvno_local.template import properties
+
+    return int(properties("GetAccountFunction")["Timeout"]) * 1000
+
+
+def get_account_lambda_context(clock: FakeClock | None = None) -> FakeLambdaContext:
+    """The context Lambda gives a GetAccount invocation as it starts: its whole Timeout left."""
+    return clocked_context(get_account_timeout_ms(), clock or FakeClock(), function_name="get-account")

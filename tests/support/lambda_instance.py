@@ -3,6 +3,7 @@ and so the reader (with its principal cache) and the Sync service built on them.
 
 from __future__ import annotations
 
+from get_account.wiring import get_account_dynamodb_client
 from mvno_shared.aws_clients import dynamodb_client
 from mvno_shared.settings import settings_from_environment
 
@@ -14,4 +15,5 @@ def fresh_instance() -> None:
 
     settings_from_environment.cache_clear()
     dynamodb_client.cache_clear()
+    get_account_dynamodb_client.cache_clear()
     sync_dynamodb_client.cache_clear()

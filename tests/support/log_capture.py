@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from get_account.audit import AUDIT_LOGGER_NAME
 from mvno_shared.observability import logger as service_logger
 
 
@@ -38,10 +39,15 @@ _handler = RecordingHandler()
 _secrets = _Secrets()
 
 
+# Loggers that do not propagate to the root logger, and so are recorded on their own: GetAccount's
+# audit trail of secret reads (get_account.audit), which writes its JSON lines straight to stdout.
+_OWN_LOGGERS = (AUDIT_LOGGER_NAME,)
+
+
 def install() -> RecordingHandler:
-    root = logging.getLogger()
-    if _handler not in root.handlers:
-        root.addHandler(_handler)
+    for logger in (logging.getLogger(), *map(logging.getLogger, _OWN_LOGGERS)):
+        if _handler not in logger.handlers:
+            logger.addHandler(_handler)
     # Our own debug lines count too (botocore's debug output is not ours and stays off).
     service_logger.setLevel(logging.DEBUG)
     return _handler
@@ -85,7 +91,7 @@ def _leak_pattern() -> re.Pattern[str]:
 
 
 def forbid_codes_of(document: dict[str, Any]) -> None:
-    """Register the PIN/PUK codes a document carries, at any depth."""
+    """Register the PIN/PUK codes (and eSIM activation codes) a document carries, at any depth."""
     for key, value in document.items():
         if isinstance(value, dict):
             forbid_codes_of(value)
@@ -93,7 +99,11 @@ def forbid_codes_of(document: dict[str, Any]) -> None:
             for element in value:
                 if isinstance(element, dict):
                     forbid_codes_of(element)
-        elif key.lower().startswith(("pin", "puk")) and isinstance(value, str) and key != "pinBlockedUntil":
+        elif (
+            (key.lower().startswith(("pin", "puk")) or key == "activationCode")
+            and isinstance(value, str)
+            and key != "pinBlockedUntil"
+        ):
             forbid(value)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from account_sync.account_document import AccountDocument
+from mvno_shared.secret_fields import encode_groups, secret_groups
 
 # Fields only some levels read, by their document (alias) names, in the spec table's order.
 RESELLER_FIELDS = ("notes",)
@@ -23,6 +24,9 @@ class RenderedViews:
     customer_view: str  # what every permitted reader gets: a finished compact JSON object
     reseller_extra: str  # JSON members (no braces) RESELLER and RESELLER_ADMIN add, or ""
     admin_extra: str  # JSON members (no braces) ADMIN adds on top, or ""
+    # The secret groups the customer view holds (mvno_shared.secret_fields), for the read path's
+    # audit of secret reads; "" for none.
+    secret_groups: str = ""
 
 
 def render_views(doc: AccountDocument) -> RenderedViews:
@@ -34,6 +38,7 @@ def render_views(doc: AccountDocument) -> RenderedViews:
         customer_view=_compact_json(document),
         reseller_extra=_compact_json(reseller_members)[1:-1],
         admin_extra=_compact_json(admin_members)[1:-1],
+        secret_groups=encode_groups(secret_groups(document)),
     )
 
 

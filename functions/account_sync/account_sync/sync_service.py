@@ -81,6 +81,7 @@ class SyncService:
                 schema.VIEW_CUSTOMER: views.customer_view,
                 schema.VIEW_RESELLER_EXTRA: views.reseller_extra,
                 schema.VIEW_ADMIN_EXTRA: views.admin_extra,
+                schema.ACCOUNT_SECRET_GROUPS: views.secret_groups,
             },
         )
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from get_account.errors import InvalidAccountIdError
 from mvno_shared.identifiers import E164_NUMBER, HEX_ID
 
-_ENCODED_PLUS = "%2B"
-
 
 @dataclass(frozen=True, slots=True)
 class ById:
@@ -24,14 +22,16 @@ AccountRef = ById | ByNumber
 
 
 def parse_account_ref(raw: str | None) -> AccountRef:
-    """Parse the path parameter, accepting a percent-encoded leading `+`; raise InvalidAccountIdError."""
+    """Parse the path parameter as API Gateway delivers it; raise InvalidAccountIdError.
+
+    API Gateway's HTTP API has already percent-decoded the path once, and that is the only decode
+    (docs/http-contract.md): `/mvno/%2B45...` arrives here as `+45...`, and `/mvno/%252B45...` as the
+    text `%2B45...`, which is no id and no number.
+    """
     if not raw:
         raise InvalidAccountIdError
     if HEX_ID.fullmatch(raw):
         return ById(raw.lower())
-    # Only the `+` may arrive encoded: API Gateway may or may not decode the path parameter.
-    if raw[:3].upper() == _ENCODED_PLUS:
-        raw = "+" + raw[3:]
     if E164_NUMBER.fullmatch(raw):
         return ByNumber(raw)
     raise InvalidAccountIdError

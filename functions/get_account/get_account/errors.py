@@ -45,7 +45,13 @@ class AccessDeniedError(ReadRefusedError):
 
 
 class ReadModelUnavailableError(ReadRefusedError):
-    """DynamoDB throttled us or could not be reached; the caller may retry."""
+    """DynamoDB throttled us, could not be reached or answered what cannot be read; the caller
+    may retry."""
+
+
+class OutOfTimeError(ReadModelUnavailableError):
+    """What is left of the request's time cannot cover the next read-model call: answered like an
+    unavailable read model (503), by the function itself, before Lambda's timeout could."""
 
 
 class CorruptRecordError(Exception):

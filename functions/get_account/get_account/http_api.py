@@ -7,22 +7,25 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from get_account.audit import record_secret_read
+from get_account.deadline import Deadline
 from get_account.errors import (
     AccessDeniedError,
     AccountNotFoundError,
     InvalidAccountIdError,
     InvalidTokenError,
     MissingTokenError,
+    OutOfTimeError,
     ReadModelUnavailableError,
     ReadRefusedError,
     TokenExpiredError,
 )
 from get_account.reader import AccountReader, ReadTrace
-from get_account.wiring import account_reader
+from get_account.wiring import ANSWER_MARGIN_MS, account_reader
 from mvno_shared.observability import logger, metrics
 
 # The body holds PIN and PUK codes: no cache anywhere may keep it.
@@ -46,6 +49,13 @@ class Answer:
 # docs/http-contract.md: every 401 sends exactly `WWW-Authenticate: Bearer`. RFC 6750's error
 # attributes (`error="invalid_token"`) would be a contract change (docs/decisions.md).
 _BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_UNAVAILABLE = Answer(
+    503,
+    "unavailable",
+    "The service is temporarily unavailable; please retry.",
+    "ReadModelUnavailable",
+    {"Retry-After": RETRY_AFTER_SECONDS},
+)
 _ANSWERS: dict[type[ReadRefusedError], Answer] = {
     MissingTokenError: Answer(
         401, "invalid_token", "An access token is required.", "Unauthenticated", _BEARER_CHALLENGE
@@ -59,16 +69,21 @@ _ANSWERS: dict[type[ReadRefusedError], Answer] = {
     ),
     AccountNotFoundError: Answer(404, "mvnoAccount", "MVNO account not found", "AccountNotFound"),
     AccessDeniedError: Answer(403, "access_denied", "Insufficient access level", "AccessDenied"),
-    ReadModelUnavailableError: Answer(
-        503,
-        "unavailable",
-        "The service is temporarily unavailable; please retry.",
-        "ReadModelUnavailable",
-        {"Retry-After": RETRY_AFTER_SECONDS},
-    ),
+    ReadModelUnavailableError: _UNAVAILABLE,
+    # The read model too slow for the time left: to the caller, the same as unavailable.
+    OutOfTimeError: _UNAVAILABLE,
 }
 _INTERNAL_ERROR = Answer(500, "internal_error", "An internal error occurred.", "InternalError")
 _READ_METRIC = "AccountRead"
+
+
+class Invocation(Protocol):
+    """What the handler uses of Lambda's context object."""
+
+    @property
+    def aws_request_id(self) -> str: ...
+
+    def get_remaining_time_in_millis(self) -> int: ...
 
 
 def _response(status: int, body: str, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -94,11 +109,14 @@ def account_id_parameter(event: Mapping[str, Any]) -> str | None:
     return parameters.get("accountId")
 
 
-def handle(event: Mapping[str, Any], reader: Callable[[], AccountReader] = account_reader) -> dict[str, Any]:
-    """The HTTP response for one GET /mvno/{accountId} event."""
+def handle(
+    event: Mapping[str, Any], context: Invocation, reader: Callable[[], AccountReader] = account_reader
+) -> dict[str, Any]:
+    """The HTTP response for one GET /mvno/{accountId} event, within the time Lambda gives it."""
     trace = ReadTrace()
+    deadline = Deadline(context.get_remaining_time_in_millis, ANSWER_MARGIN_MS)
     try:
-        body = reader().read(caller_token(event), account_id_parameter(event), trace)
+        body = reader().read(caller_token(event), account_id_parameter(event), trace, deadline)
     except ReadRefusedError as refused:
         answer = _ANSWERS[type(refused)]
         _record(answer.metric, answer.status, trace, refused)
@@ -109,6 +127,14 @@ def handle(event: Mapping[str, Any], reader: Callable[[], AccountReader] = accou
         metrics.add_metric(name=_INTERNAL_ERROR.metric, unit=MetricUnit.Count, value=1)
         return _INTERNAL_ERROR.response()
     _record(_READ_METRIC, 200, trace)
+    if trace.secret_groups and trace.principal is not None and trace.account_id is not None:
+        record_secret_read(
+            request_id=(event.get("requestContext") or {}).get("requestId"),
+            function_request_id=context.aws_request_id,
+            principal=trace.principal,
+            account_id=trace.account_id,
+            secret_groups=trace.secret_groups,
+        )
     return _response(200, body, _BASE_HEADERS)
 
 
@@ -124,6 +150,7 @@ def _record(metric: str, status: int, trace: ReadTrace, refused: ReadRefusedErro
     if isinstance(refused, ReadModelUnavailableError):
         cause = refused.__cause__
         fields["cause"] = type(cause).__name__ if cause is not None else None
+        fields["outOfTime"] = isinstance(refused, OutOfTimeError)
         logger.warning("Read model unavailable", extra=fields)
     else:
         fields["reason"] = str(refused) or type(refused).__name__

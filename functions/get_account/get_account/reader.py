@@ -1,6 +1,7 @@
 """The read path's logic: token → principal, id or number → account, access check, view.
 
-No AWS here: the read model, its caches and the clock are injected. Order of checks (docs/http-contract.md):
+No AWS here: the read model, its caches, the clock and the request's deadline are injected. Order
+of checks (docs/http-contract.md):
 401 (token) → 400 (id shape) → 404 (account) → 403 (access), so a caller without a valid token
 learns nothing else.
 """
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from get_account.access import may_read
 from get_account.account_id import AccountRef, ById, parse_account_ref
+from get_account.deadline import Deadline
 from get_account.errors import (
     AccessDeniedError,
     AccountNotFoundError,
@@ -37,6 +40,9 @@ class ReadTrace:
     lookup: str | None = None  # "id" or "number"
     principal: Principal | None = None
     principal_cached: bool = False
+    # Set once an account is served: its id, and the secret groups its body holds (the audit).
+    account_id: str | None = None
+    secret_groups: tuple[str, ...] = ()
 
 
 def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
@@ -58,10 +64,11 @@ class AccountReader:
         self._read_model = read_model
         self._principals = principals
         self._now_ms = now_ms
-        self._customer = reseller_tree.through(read_model.customer)
+        self._tree = reseller_tree
 
-    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace) -> str:
-        """The response body for this caller, or a ReadRefusedError exception."""
+    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace, deadline: Deadline) -> str:
+        """The response body for this caller, or a ReadRefusedError exception (OutOfTimeError when
+        the next read-model call would not fit in `deadline`)."""
         if not token:
             raise MissingTokenError
         hashed = token_hash(token)
@@ -80,10 +87,10 @@ class AccountReader:
         else:
             if isinstance(ref, ById):
                 # Cold cache, lookup by id: token and account in one round trip.
-                found, account = self._read_model.token_and_account(hashed, ref.account_id)
+                found, account = self._read_model.token_and_account(hashed, ref.account_id, deadline)
                 account_fetched = True
             else:
-                found = self._read_model.token(hashed)
+                found = self._read_model.token(hashed, deadline)
             if isinstance(found, TokenRefusal):
                 raise InvalidTokenError(found)
             principal = found
@@ -95,14 +102,17 @@ class AccountReader:
         if ref is None:
             raise InvalidAccountIdError
         if not account_fetched:
-            account = self._find(ref, principal.view)
+            account = self._find(ref, principal.view, deadline)
         if account is None:
             raise AccountNotFoundError
-        if not may_read(principal, account.customer, self._customer):
+        if not may_read(
+            principal, account.customer, self._tree.through(partial(self._read_model.customer, deadline=deadline))
+        ):
             raise AccessDeniedError
+        trace.account_id, trace.secret_groups = account.account_id, account.secret_groups
         return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, principal.view)
 
-    def _find(self, ref: AccountRef, view: View) -> StoredAccount | None:
+    def _find(self, ref: AccountRef, view: View, deadline: Deadline) -> StoredAccount | None:
         if isinstance(ref, ById):
-            return self._read_model.account(ref.account_id, view)
-        return pick_live_account(self._read_model.accounts_with_number(ref.number, view))
+            return self._read_model.account(ref.account_id, view, deadline)
+        return pick_live_account(self._read_model.accounts_with_number(ref.number, view, deadline))

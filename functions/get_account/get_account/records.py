@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from get_account.deadline import Deadline
 from get_account.errors import TokenRefusal
 from mvno_shared.levels import level_rank
 from mvno_shared.views import View
@@ -34,14 +35,17 @@ class Principal:
 
 @dataclass(frozen=True, slots=True)
 class StoredAccount:
-    """A live account: its customer, and the pre-rendered views Sync stored ("" when absent)."""
+    """A live account: its customer, the pre-rendered views Sync stored ("" when absent), and the
+    secret groups its views hold (for the audit of secret reads)."""
 
+    account_id: str
     customer: str
     state: str | None
     version: int
     customer_view: str
     reseller_extra: str = ""
     admin_extra: str = ""
+    secret_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +58,23 @@ TokenLookup = Principal | TokenRefusal
 
 class ReadModelReader(Protocol):
     """The reads GetAccount makes from the read model (get_account.store.DynamoReadModelReader).
-    Missing records and tombstones read as None."""
+    Missing records and tombstones read as None. Every read fits in the request's deadline or
+    raises OutOfTimeError before it starts."""
 
-    def token_and_account(self, token_hash: str, account_id: str) -> tuple[TokenLookup, StoredAccount | None]:
+    def token_and_account(
+        self, token_hash: str, account_id: str, deadline: Deadline
+    ) -> tuple[TokenLookup, StoredAccount | None]:
         """Both in one round trip: a request by id on a cold principal cache."""
         ...
 
-    def token(self, token_hash: str) -> TokenLookup: ...
+    def token(self, token_hash: str, deadline: Deadline) -> TokenLookup: ...
 
-    def account(self, account_id: str, view: View) -> StoredAccount | None:
+    def account(self, account_id: str, view: View, deadline: Deadline) -> StoredAccount | None:
         """The account with only the parts of `view` (the others read as "")."""
         ...
 
-    def accounts_with_number(self, number: str, view: View) -> list[StoredAccount]:
+    def accounts_with_number(self, number: str, view: View, deadline: Deadline) -> list[StoredAccount]:
         """Every live account the number index lists for `number` (usually one)."""
         ...
 
-    def customer(self, customer_id: str) -> CustomerRecord | None: ...
+    def customer(self, customer_id: str, deadline: Deadline) -> CustomerRecord | None: ...

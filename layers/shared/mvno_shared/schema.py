@@ -31,6 +31,10 @@ ACCOUNT_STATE = "state"
 VIEW_CUSTOMER = "viewCustomer"
 VIEW_RESELLER_EXTRA = "viewResellerExtra"
 VIEW_ADMIN_EXTRA = "viewAdminExtra"
+# The secret groups the customer view holds (mvno_shared.secret_fields), comma-separated; absent
+# when it holds none, and on accounts stored before Sync wrote it (the read path then checks the
+# view itself).
+ACCOUNT_SECRET_GROUPS = "secretGroups"
 
 # Customer records
 CUSTOMER_PARENT_RESELLER = "parentReseller"
@@ -43,8 +47,16 @@ TOKEN_EXPIRES_AT = "expiresAt"  # epoch milliseconds; absent = never expires
 TOKEN_REVOKED = "revoked"
 
 
+_ACCOUNT_KEY_PREFIX = "account#"
+
+
 def account_key(account_id: str) -> str:
-    return f"account#{account_id}"
+    return f"{_ACCOUNT_KEY_PREFIX}{account_id}"
+
+
+def account_id_of(key: str) -> str | None:
+    """The account id an account record's key holds, or None for another kind of key."""
+    return key.removeprefix(_ACCOUNT_KEY_PREFIX) if key.startswith(_ACCOUNT_KEY_PREFIX) else None
 
 
 def customer_key(customer_id: str) -> str:

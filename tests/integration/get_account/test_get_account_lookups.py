@@ -89,6 +89,37 @@ def test_given_spec_example_when_read_by_number_or_any_case_id_then_found(
     assert response["headers"] == {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
+def test_given_number_encoded_twice_when_read_then_400_id_as_api_gateway_decodes_once(
+    spec_example_synced: None,
+) -> None:
+    # Given /mvno/%252B4512345678: after API Gateway's one decode the function sees "%2B4512345678"
+    token = issue_token("ADMIN", "aaaaaaaaaaaaaaaaaaaaaaaa")
+    event = api_event("get-account-by-id", account_id="%252B4512345678", bearer=token)
+    assert event["pathParameters"] == {"accountId": "%2B4512345678"}
+
+    # When
+    response = get(event)
+
+    # Then
+    assert response["statusCode"] == 400
+    assert body_of(response)["message"] == "id"
+
+
+def test_given_number_event_file_when_read_then_path_parameter_is_decoded_once_and_found(
+    read_model: TableFixture,
+) -> None:
+    # events/api/get-account-by-number.json is what API Gateway delivers for /mvno/%2B4520000002
+    event = api_event("get-account-by-number")
+    assert (event["rawPath"], event["pathParameters"]) == ("/mvno/%2B4520000002", {"accountId": "+4520000002"})
+    upsert_account(SPEC_ACCOUNT_ID, CUSTOMER, "+4520000002")
+    issue_token("ADMIN", CUSTOMER, token=token_in(event))
+
+    response = get(event)
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["_id"] == SPEC_ACCOUNT_ID
+
+
 @pytest.mark.parametrize(
     "account_id",
     ["1234567890abcdef1234567", "1234567890abcdef123456789", "1234567890abcdefg2345678", "4512345678", "+045123", "x"],

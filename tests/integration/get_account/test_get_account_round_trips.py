@@ -43,7 +43,7 @@ def reseller_chain(read_model: TableFixture) -> str:
 @pytest.fixture
 def dynamodb_calls() -> Iterator[list[str]]:
     """The operations GetAccount's client calls, in order (a fresh instance: nothing cached)."""
-    from mvno_shared.aws_clients import dynamodb_client
+    from get_account.wiring import get_account_dynamodb_client
 
     fresh_instance()
     calls: list[str] = []
@@ -51,7 +51,7 @@ def dynamodb_calls() -> Iterator[list[str]]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    client = dynamodb_client()
+    client = get_account_dynamodb_client()
     client.meta.events.register("before-call.dynamodb", record)
     yield calls
     client.meta.events.unregister("before-call.dynamodb", record)

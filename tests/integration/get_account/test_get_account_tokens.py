@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 import get_account.handler
 from conftest import TableFixture
-from mvno_shared.aws_clients import dynamodb_client
+from get_account.wiring import get_account_dynamodb_client
 from mvno_shared.observability import logger
 from support import log_capture
 from support.api_events import api_event, call_get_account, token_in
@@ -172,7 +172,7 @@ def test_given_reads_when_handled_then_metrics_count_reads_401s_denials_and_not_
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException"])
 def test_given_dynamodb_throttles_when_read_then_503_with_retry_after(aws_environment: None, code: str) -> None:
-    with Stubber(dynamodb_client()) as throttled:
+    with Stubber(get_account_dynamodb_client()) as throttled:
         throttled.add_client_error("batch_get_item", service_error_code=code, http_status_code=400)
 
         response = get(api_event("get-account-by-id", bearer="any-token"))
@@ -183,7 +183,7 @@ def test_given_dynamodb_throttles_when_read_then_503_with_retry_after(aws_enviro
 
 
 def test_given_unexpected_failure_when_read_then_500_reveals_nothing(aws_environment: None) -> None:
-    with Stubber(dynamodb_client()) as broken:
+    with Stubber(get_account_dynamodb_client()) as broken:
         broken.add_client_error(
             "batch_get_item",
             service_error_code="ResourceNotFoundException",
@@ -233,7 +233,7 @@ def test_given_event_logging_switched_on_when_read_then_the_token_is_still_not_l
         "get-account-by-id", bearer=token if in_header else None, query_token=None if in_header else token
     )
 
-    with Stubber(dynamodb_client()) as read_model:
+    with Stubber(get_account_dynamodb_client()) as read_model:
         read_model.add_response("batch_get_item", {"Responses": {}, "UnprocessedKeys": {}})
         response = call_get_account(event, handler=handler_imported_with_event_logging_on)
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from get_account.deadline import Deadline
 from get_account.errors import (
     AccessDeniedError,
     AccountNotFoundError,
     InvalidAccountIdError,
     InvalidTokenError,
     MissingTokenError,
+    OutOfTimeError,
     ReadModelUnavailableError,
     ReadRefusedError,
     TokenExpiredError,
@@ -36,7 +38,7 @@ class ScriptedReader(AccountReader):
         self.error = error
         self.asked: list[tuple[str | None, str | None]] = []
 
-    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace) -> str:
+    def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace, deadline: Deadline) -> str:
         self.asked.append((token, raw_account_id))
         if self.error is not None:
             raise self.error
@@ -101,6 +103,7 @@ ERRORS = [
     (AccountNotFoundError(), 404, "mvnoAccount", {}),
     (AccessDeniedError(), 403, "access_denied", {}),
     (ReadModelUnavailableError(), 503, "unavailable", {"Retry-After": "1"}),
+    (OutOfTimeError(), 503, "unavailable", {"Retry-After": "1"}),
 ]
 
 
@@ -119,11 +122,11 @@ def test_given_each_refusal_when_handled_then_its_status_message_and_headers(
 
 
 def test_every_refusal_has_an_answer() -> None:
-    def leaves(cls: type[ReadRefusedError]) -> set[type[ReadRefusedError]]:
-        below = cls.__subclasses__()
-        return {cls} if not below else set().union(*(leaves(sub) for sub in below))
+    def below(cls: type[ReadRefusedError]) -> set[type[ReadRefusedError]]:
+        subclasses = set(cls.__subclasses__())
+        return subclasses.union(*(below(sub) for sub in subclasses))
 
-    assert leaves(ReadRefusedError) == {type(error) for error, *_ in ERRORS}
+    assert below(ReadRefusedError) == {type(error) for error, *_ in ERRORS}
 
 
 def test_given_unexpected_error_when_handled_then_500_reveals_nothing(caplog: pytest.LogCaptureFixture) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from get_account.deadline import Deadline, unlimited
 from get_account.errors import (
     AccessDeniedError,
     AccountNotFoundError,
@@ -30,6 +31,7 @@ NUMBER = "+4512345678"
 NOW_MS = 1_800_000_000_000
 
 ACCOUNT = StoredAccount(
+    account_id=ACCOUNT_ID,
     customer=CUSTOMER,
     state="ACTIVE",
     version=3,
@@ -52,24 +54,26 @@ class FakeReadModelReader:
     def issue(self, token: str, level: str, customer: str = CUSTOMER, expires_at_ms: int | None = None) -> None:
         self.tokens[token_hash(token)] = Principal("e" * 24, customer, level, expires_at_ms)
 
-    def token_and_account(self, token_hash: str, account_id: str) -> tuple[TokenLookup, StoredAccount | None]:
+    def token_and_account(
+        self, token_hash: str, account_id: str, deadline: Deadline
+    ) -> tuple[TokenLookup, StoredAccount | None]:
         self.calls.append("token_and_account")
         return self.tokens.get(token_hash, TokenRefusal.UNKNOWN), self.accounts.get(account_id)
 
-    def token(self, token_hash: str) -> TokenLookup:
+    def token(self, token_hash: str, deadline: Deadline) -> TokenLookup:
         self.calls.append("token")
         return self.tokens.get(token_hash, TokenRefusal.UNKNOWN)
 
-    def account(self, account_id: str, view: View) -> StoredAccount | None:
+    def account(self, account_id: str, view: View, deadline: Deadline) -> StoredAccount | None:
         self.calls.append("account")
         found = self.accounts.get(account_id)
         return None if found is None else self._projected(found, view)
 
-    def accounts_with_number(self, number: str, view: View) -> list[StoredAccount]:
+    def accounts_with_number(self, number: str, view: View, deadline: Deadline) -> list[StoredAccount]:
         self.calls.append("accounts_with_number")
         return [self._projected(found, view) for found in self.numbers.get(number, [])]
 
-    def customer(self, customer_id: str) -> CustomerRecord | None:
+    def customer(self, customer_id: str, deadline: Deadline) -> CustomerRecord | None:
         self.calls.append("customer")
         return self.customers.get(customer_id)
 
@@ -111,7 +115,7 @@ def reader(read_model: FakeReadModelReader, clock: Clock) -> AccountReader:
 
 
 def read(reader: AccountReader, token: str | None, raw_id: str | None = ACCOUNT_ID) -> str:
-    return reader.read(token, raw_id, ReadTrace())
+    return reader.read(token, raw_id, ReadTrace(), unlimited())
 
 
 def test_given_no_token_when_read_then_missing_token_without_any_read(
@@ -184,7 +188,7 @@ def test_given_cold_cache_when_read_by_number_then_token_then_number_index(
     read_model.issue("t", "VIEWER")
 
     read(reader, "t", NUMBER)
-    read(reader, "t", "%2B4512345678")
+    read(reader, "t", NUMBER)
 
     assert read_model.calls == ["token", "accounts_with_number", "accounts_with_number"]
 
@@ -297,8 +301,8 @@ def test_given_trace_when_read_then_it_tells_lookup_and_principal(
     read_model.issue("t", "VIEWER")
     cold, warm = ReadTrace(), ReadTrace()
 
-    reader.read("t", NUMBER, cold)
-    reader.read("t", ACCOUNT_ID, warm)
+    reader.read("t", NUMBER, cold, unlimited())
+    reader.read("t", ACCOUNT_ID, warm, unlimited())
 
     assert (cold.lookup, cold.principal_cached) == ("number", False)
     assert (warm.lookup, warm.principal_cached) == ("id", True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from get_account.wiring import account_reader
-from mvno_shared.aws_clients import dynamodb_client
+from get_account.wiring import account_reader, get_account_dynamodb_client
 from mvno_shared.settings import settings_from_environment
 
 
@@ -19,7 +18,7 @@ def test_given_settings_or_client_rebuilt_when_asked_then_a_fresh_reader(monkeyp
     monkeypatch.setenv("PRINCIPAL_CACHE_TTL_SECONDS", "5")
     settings_from_environment.cache_clear()
     second = account_reader()
-    dynamodb_client.cache_clear()
+    get_account_dynamodb_client.cache_clear()
     third = account_reader()
 
     assert len({id(first), id(second), id(third)}) == 3
