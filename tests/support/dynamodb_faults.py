@@ -1,17 +1,20 @@
 """Faults injected at botocore's transport of one DynamoDB client, on whatever answers it (moto,
 dynalite, or nothing): a DynamoDB that stops answering, throttles, or answers with a body cut
 short. Time is a FakeClock: a fault advances it by what it would have cost, and the SDK's retry
-backoff sleeps on it, so no test waits."""
+backoff sleeps on it, so no test waits.
+
+The canned answers and the timed-out read here are the one home of what DynamoDB sends back;
+support.read_path_faults builds GetAccount's per-attempt faults from them."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import botocore.endpoint
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
 from support.lambda_context import FakeClock
@@ -27,8 +30,24 @@ class _Body:
         yield self._body
 
 
-def dynamodb_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> AWSResponse:
-    return AWSResponse("https://dynamodb.invalid/", status, headers or {}, _Body(json.dumps(body).encode()))
+THROTTLING = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
+
+
+def dynamodb_response(status: int, body: dict[str, Any] | bytes, headers: dict[str, str] | None = None) -> AWSResponse:
+    """An answer as DynamoDB sends it; `body` is JSON to encode, or bytes sent as they are."""
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sent = HTTPHeaders()
+    sent["Content-Type"] = "application/x-amz-json-1.0"
+    sent["Content-Length"] = str(len(content))
+    for name, value in (headers or {}).items():
+        sent[name] = value
+    return AWSResponse("https://dynamodb.eu-west-1.amazonaws.com/", status, sent, _Body(content))
+
+
+def read_timed_out(clock: FakeClock, read_timeout_s: float, url: str) -> NoReturn:
+    """Connected, then no answer: the wait for bytes ends at the read timeout."""
+    clock.advance(read_timeout_s)
+    raise ReadTimeoutError(endpoint_url=url)
 
 
 @dataclass
@@ -65,13 +84,10 @@ class DynamoDBFaults:
         key = (arguments.get("Item") or arguments.get("Key") or {}).get("pk", {}).get("S")
         self.sent.append(Sent(operation, key))
         if self.answered_sends is not None and len(self.sent) > self.answered_sends:
-            # Connected, then no answer: the read times out.
-            self.clock.advance(self.read_timeout_s)
-            raise ReadTimeoutError(endpoint_url=request.url)
+            read_timed_out(self.clock, self.read_timeout_s, request.url)
         if self.throttled:
             headers = {"x-amz-retry-after": str(self.retry_after_ms)} if self.retry_after_ms is not None else {}
-            error = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
-            return dynamodb_response(400, error, headers)
+            return dynamodb_response(400, THROTTLING, headers)
         return None
 
     def _before_parse(self, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:

@@ -10,16 +10,16 @@ lets the attempt through passes the request on to the table (moto or dynalite) a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import HTTPClientError, ReadTimeoutError
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import HTTPClientError
 
 from get_account.attempt_timer import AttemptOverrunError
 from get_account.wiring import ATTEMPT_LIMIT_S, READ_TIMEOUT_S
+from support.dynamodb_faults import THROTTLING, dynamodb_response, read_timed_out
 from support.lambda_context import FakeClock
 
 # A fault: given the operation and the attempt's number for it (1, 2, ...), what the transport
@@ -35,28 +35,12 @@ class Attempt:
     clock: FakeClock
 
 
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def stream(self, **_: Any) -> Any:
-        yield self._content
-
-
-def answer(status: int, body: bytes) -> AWSResponse:
-    headers = HTTPHeaders()
-    headers["Content-Type"] = "application/x-amz-json-1.0"
-    headers["Content-Length"] = str(len(body))
-    return AWSResponse("https://dynamodb.eu-west-1.amazonaws.com/", status, headers, _Body(body))
-
-
 def slow(seconds: float) -> Fault:
     """The answer starts `seconds` late: past the read timeout, the attempt times out."""
 
     def fault(attempt: Attempt) -> AWSResponse | None:
         if seconds >= READ_TIMEOUT_S:
-            attempt.clock.advance(READ_TIMEOUT_S)
-            raise ReadTimeoutError(endpoint_url=attempt.url)
+            read_timed_out(attempt.clock, READ_TIMEOUT_S, attempt.url)
         attempt.clock.advance(seconds)
         return None
 
@@ -86,15 +70,14 @@ def garbled(body: bytes = b"<html>502 Bad Gateway</html>") -> Fault:
     """A 200 whose body cannot be parsed (a proxy's page, a truncated answer)."""
 
     def fault(attempt: Attempt) -> AWSResponse | None:
-        return answer(200, body)
+        return dynamodb_response(200, body)
 
     return fault
 
 
 def throttled() -> Fault:
     def fault(attempt: Attempt) -> AWSResponse | None:
-        body = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
-        return answer(400, json.dumps(body).encode())
+        return dynamodb_response(400, THROTTLING)
 
     return fault
 

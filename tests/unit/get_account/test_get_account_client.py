@@ -10,7 +10,7 @@ from typing import Any
 import botocore
 import botocore.session
 import pytest
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -21,15 +21,13 @@ from get_account.wiring import (
     READ_TIMEOUT_S,
     get_account_dynamodb_client,
 )
+from support.dynamodb_faults import dynamodb_response
 from support.lambda_context import get_account_timeout_ms
 
 API_GATEWAY_INTEGRATION_LIMIT_MS = 30_000
 REPOSITORY = Path(__file__).resolve().parents[3]
 
-
-class _Body:
-    def stream(self, **_: Any) -> Any:
-        yield b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"oops"}'
+INTERNAL_SERVER_ERROR = {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "oops"}
 
 
 def sends_of_a_failing_get_item(client: Any) -> int:
@@ -38,9 +36,7 @@ def sends_of_a_failing_get_item(client: Any) -> int:
 
     def failing(request: Any, **_: Any) -> AWSResponse:
         sends.append(request)
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        return AWSResponse(request.url, 500, headers, _Body())
+        return dynamodb_response(500, INTERNAL_SERVER_ERROR)
 
     client.meta.events.register("before-send.dynamodb", failing)
     with pytest.raises(ClientError):

@@ -12,7 +12,7 @@ from typing import Any
 
 import botocore.session
 import pytest
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -31,6 +31,7 @@ from get_account.records import CustomerRecord, Principal, StoredAccount
 from get_account.store import CallLimits, DynamoReadModelReader
 from mvno_shared import schema
 from mvno_shared.views import View
+from support.dynamodb_faults import dynamodb_response
 
 TABLE = "accounts"
 INDEX = "by-number"
@@ -305,20 +306,6 @@ def test_given_unreachable_endpoint_when_read_then_unavailable(client: Any, stor
 # Attempts, deadline and unreadable answers, at botocore's transport (before-send).
 
 
-def wire(status: int, body: bytes) -> AWSResponse:
-    headers = HTTPHeaders()
-    headers["Content-Type"] = "application/x-amz-json-1.0"
-    return AWSResponse("https://dynamodb.eu-west-1.amazonaws.com/", status, headers, _Body(body))
-
-
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._content
-
-
 class Transport:
     """Answers each send with the next scripted outcome (an answer, or an exception to raise)."""
 
@@ -375,7 +362,7 @@ STORE_CALLS: dict[str, Callable[[DynamoReadModelReader], object]] = {
 def test_given_an_unreadable_2xx_answer_to_any_store_call_when_read_then_unavailable_after_a_retry(
     client: Any, retrying_store: DynamoReadModelReader, call: str, body: str
 ) -> None:
-    transport = Transport(client, wire(200, UNREADABLE[body]))
+    transport = Transport(client, dynamodb_response(200, UNREADABLE[body]))
 
     with pytest.raises(ReadModelUnavailableError):
         STORE_CALLS[call](retrying_store)
@@ -399,7 +386,7 @@ def test_given_an_unreadable_2xx_answer_to_any_store_call_when_read_then_unavail
 def test_given_a_readable_empty_answer_when_read_then_nothing_found_not_unavailable(
     client: Any, retrying_store: DynamoReadModelReader, call: str, empty_answer: bytes, expected: object
 ) -> None:
-    Transport(client, wire(200, empty_answer))
+    Transport(client, dynamodb_response(200, empty_answer))
 
     assert STORE_CALLS[call](retrying_store) == expected
 
@@ -409,7 +396,7 @@ def test_given_a_dropped_connection_when_read_then_one_retry_after_a_pause_answe
 ) -> None:
     dropped = ConnectionClosedError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
     transport = Transport(
-        client, dropped, wire(200, b'{"Item": {"pk": {"S": "customer#x"}, "kind": {"S": "customer"}}}')
+        client, dropped, dynamodb_response(200, b'{"Item": {"pk": {"S": "customer#x"}, "kind": {"S": "customer"}}}')
     )
 
     assert retrying_store.customer("x", unlimited()) == CustomerRecord(None)
@@ -441,7 +428,7 @@ def test_given_a_server_error_when_read_then_retried_once_then_unavailable(
     client: Any, retrying_store: DynamoReadModelReader
 ) -> None:
     body = b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"oops"}'
-    transport = Transport(client, wire(500, body))
+    transport = Transport(client, dynamodb_response(500, body))
 
     with pytest.raises(ReadModelUnavailableError):
         retrying_store.token(TOKEN_HASH, unlimited())
@@ -452,7 +439,7 @@ def test_given_throttling_when_read_then_unavailable_at_once_without_a_retry(
     client: Any, retrying_store: DynamoReadModelReader, sleeps: list[float]
 ) -> None:
     body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}'
-    transport = Transport(client, wire(400, body))
+    transport = Transport(client, dynamodb_response(400, body))
 
     with pytest.raises(ReadModelUnavailableError):
         retrying_store.token(TOKEN_HASH, unlimited())
@@ -490,7 +477,7 @@ def test_given_too_little_time_for_the_retry_when_an_attempt_fails_then_out_of_t
 def test_given_less_time_than_one_attempt_when_read_then_out_of_time_before_sending(
     client: Any, retrying_store: DynamoReadModelReader
 ) -> None:
-    transport = Transport(client, wire(200, b"{}"))
+    transport = Transport(client, dynamodb_response(200, b"{}"))
 
     with pytest.raises(OutOfTimeError):
         retrying_store.token(TOKEN_HASH, Deadline(Remaining(999), margin_ms=250))
@@ -502,7 +489,7 @@ def test_given_unprocessed_keys_and_no_time_for_another_round_when_batch_read_th
 ) -> None:
     leftover = json.dumps({"Responses": {TABLE: []}, "UnprocessedKeys": {TABLE: {"Keys": [TOKEN_PK]}}}).encode()
     remaining = Remaining(1000)
-    transport = Transport(client, wire(200, leftover))
+    transport = Transport(client, dynamodb_response(200, leftover))
 
     # 1000 ms covers the first round (750 + 250) but not a 25 ms pause and another round
     with pytest.raises(OutOfTimeError):

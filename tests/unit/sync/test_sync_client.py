@@ -88,16 +88,10 @@ class CannedDynamoDB:
         return next(self.responses)
 
 
-def raw_response(status: int, body: bytes) -> AWSResponse:
-    response = dynamodb_response(status, {})
-    response._content = body
-    return response
-
-
 @pytest.mark.parametrize("body", [b"{", b"<html>Bad gateway</html>", b"[]", b'"ok"'])
 def test_given_an_unreadable_answer_to_a_put_when_written_then_it_is_not_taken_for_a_write(body: bytes) -> None:
     client = sync_dynamodb_client()
-    CannedDynamoDB(client, [raw_response(200, body)])
+    CannedDynamoDB(client, [dynamodb_response(200, body)])
     with pytest.raises(UnreadableResponseError):
         DynamoReadModelWriter(client, "t").put("token#x", {"kind": "token"})
 
@@ -105,7 +99,7 @@ def test_given_an_unreadable_answer_to_a_put_when_written_then_it_is_not_taken_f
 def test_given_a_refused_put_whose_stored_version_cannot_be_read_when_written_then_it_is_not_counted_stale() -> None:
     # Given a refusal without the old item (as emulators answer), then an unreadable GetItem
     client = sync_dynamodb_client()
-    dynamodb = CannedDynamoDB(client, [dynamodb_response(400, CONDITION_FAILED), raw_response(200, b'{"Item": {')])
+    dynamodb = CannedDynamoDB(client, [dynamodb_response(400, CONDITION_FAILED), dynamodb_response(200, b'{"Item": {')])
 
     # When / Then
     with pytest.raises(UnreadableResponseError):
@@ -123,7 +117,7 @@ def test_given_a_refused_put_and_a_readable_stored_version_then_the_outcome_foll
 def test_given_an_empty_answer_to_a_put_then_it_is_a_write() -> None:
     # DynamoDB's PutItem answers `{}`; an empty body is read the same way by botocore.
     client = sync_dynamodb_client()
-    CannedDynamoDB(client, [raw_response(200, b"{}"), raw_response(200, b"")])
+    CannedDynamoDB(client, [dynamodb_response(200, b"{}"), dynamodb_response(200, b"")])
     writer = DynamoReadModelWriter(client, "t")
     assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
     assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
