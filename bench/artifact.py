@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import shutil
 import stat
 import subprocess
@@ -81,14 +80,23 @@ def runtime_python() -> str:
     return _run(["python", "-c", "import sys; print(sys.executable)"], env=RUNTIME_ENVIRONMENT).strip()
 
 
+def _requirement_lines(path: Path) -> list[str]:
+    """A requirements file's lines, with the files it includes (`-r`) in their place."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            lines += _requirement_lines(path.parent / line.removeprefix("-r ").strip())
+        elif line:
+            lines.append(line)
+    return lines
+
+
 def pinned_sdk() -> list[str]:
-    """boto3 and botocore as the tests pin them: boto3 in requirements-run.txt, botocore in the shared
-    layer's requirements (which requirements-run.txt includes: the one home of each pin)."""
-    text = "\n".join(
-        (ROOT / name).read_text(encoding="utf-8") for name in ("requirements-run.txt", "layers/shared/requirements.txt")
-    )
-    pins = [line.strip() for line in text.splitlines() if re.match(rf"({'|'.join(_SDK_PACKAGES)})==", line.strip())]
-    assert len(pins) == len(_SDK_PACKAGES), f"expected pins of {_SDK_PACKAGES} in the requirements: {pins}"
+    """boto3 and botocore as the tests pin them: requirements-dev.txt and what it includes (the one
+    home of each pin), not a copy of the versions here."""
+    pins = [line for line in _requirement_lines(ROOT / "requirements-dev.txt") if line.split("==")[0] in _SDK_PACKAGES]
+    assert sorted(pin.split("==")[0] for pin in pins) == sorted(_SDK_PACKAGES), f"expected one pin each: {pins}"
     return pins
 
 

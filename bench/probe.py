@@ -27,6 +27,15 @@ def _context(remaining_ms: int | None = None) -> Any:
 
 
 def _peak_rss_kib() -> int:
+    """This process's peak resident memory. On Linux from VmHWM: ru_maxrss keeps the parent's
+    peak across fork and exec, so every probe would report at least the bench runner's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -180,12 +189,11 @@ def round_trips(fixtures: dict[str, Any]) -> dict[str, Any]:
     """
     from bench.stub_transport import StubDynamoDB
     from get_account.handler import lambda_handler
-    from get_account.wiring import build_reader
-    from mvno_shared.aws_clients import dynamodb_client
+    from get_account.wiring import build_reader, get_account_dynamodb_client
 
     delay = float(os.environ["BENCH_DELAY_MS"]) / 1000
     stub = StubDynamoDB(fixtures["items"], delay_seconds=delay)
-    stub.install(dynamodb_client())
+    stub.install(get_account_dynamodb_client())
     context = _context()
 
     def measured(event: dict[str, Any]) -> dict[str, Any]:

@@ -57,9 +57,12 @@ def _environment(**overrides: str) -> dict[str, str]:
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "eu-west-1",
+            # Every client is stubbed at before-send; one that is not fails at once here instead
+            # of reaching for AWS (port 9, discard: nothing listens).
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
             "PYTHONPATH": os.pathsep.join(
                 str(ROOT / part)
-                for part in ("", "layers/shared", "functions/get_account", "functions/account_sync", "tests")
+                for part in ("", "layers/shared", "functions/get_account", "functions/account_sync", "local", "tests")
             ),
         }
     )

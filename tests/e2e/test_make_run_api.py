@@ -32,6 +32,18 @@ def test_given_the_demo_data_when_read_at_each_level_then_each_sees_its_view(ser
     assert service.get("acc000000000000000000002", "MANAGER").json()["extension"] == "e47000000000000000000002"
 
 
+def test_given_a_number_percent_encoded_once_or_twice_when_read_then_only_the_once_encoded_one_is_the_number(
+    service: RunningService,
+) -> None:
+    # When: API Gateway (and so make run) decodes the path once, and the function decodes nothing
+    once = service.get("%2B4520000002", "RESELLER_ADMIN")
+    twice = service.get("%252B4520000002", "RESELLER_ADMIN")
+
+    # Then
+    assert (once.status, once.json()["number"]) == (200, "+4520000002")
+    assert (twice.status, twice.json()["message"]) == (400, "id")
+
+
 def test_given_no_route_matches_when_requested_then_404_not_found(service: RunningService) -> None:
     answer = http_get(f"{service.api_url}/accounts")
     assert (answer.status, answer.body) == (404, b'{"message":"Not Found"}')  # API Gateway's bytes

@@ -22,20 +22,25 @@ def test_given_only_the_required_names_when_read_then_the_documented_defaults() 
         number_index_name="by-number",
         principal_cache_ttl_seconds=30.0,
         principal_cache_size=1024,
+        reseller_tree_cache_size=4096,
         tombstone_retention_days=35,
     )
 
 
 def test_given_every_setting_when_read_then_each_is_parsed() -> None:
     settings = settings_with(
-        PRINCIPAL_CACHE_TTL_SECONDS="2.5", PRINCIPAL_CACHE_SIZE="16", TOMBSTONE_RETENTION_DAYS="90"
+        PRINCIPAL_CACHE_TTL_SECONDS="2.5",
+        PRINCIPAL_CACHE_SIZE="16",
+        RESELLER_TREE_CACHE_SIZE="64",
+        TOMBSTONE_RETENTION_DAYS="90",
     )
 
     assert (
         settings.principal_cache_ttl_seconds,
         settings.principal_cache_size,
+        settings.reseller_tree_cache_size,
         settings.tombstone_retention_days,
-    ) == (2.5, 16, 90)
+    ) == (2.5, 16, 64, 90)
 
 
 @pytest.mark.parametrize("missing", ["TABLE_NAME", "NUMBER_INDEX_NAME"])
@@ -59,6 +64,7 @@ def test_given_a_required_name_empty_when_read_then_refused(empty: str) -> None:
         ("PRINCIPAL_CACHE_TTL_SECONDS", ""),
         ("PRINCIPAL_CACHE_SIZE", "1.5"),
         ("PRINCIPAL_CACHE_SIZE", "many"),
+        ("RESELLER_TREE_CACHE_SIZE", "4k"),
         ("TOMBSTONE_RETENTION_DAYS", "35d"),
         ("TOMBSTONE_RETENTION_DAYS", "3.5e1"),
     ],
@@ -81,9 +87,10 @@ def test_given_a_principal_cache_ttl_at_or_inside_the_bounds_when_read_then_acce
     assert settings_with(PRINCIPAL_CACHE_TTL_SECONDS=ttl).principal_cache_ttl_seconds == expected
 
 
-def test_given_a_negative_principal_cache_size_when_read_then_refused() -> None:
-    with pytest.raises(SettingsError, match="PRINCIPAL_CACHE_SIZE"):
-        settings_with(PRINCIPAL_CACHE_SIZE="-1")
+@pytest.mark.parametrize("name", ["PRINCIPAL_CACHE_SIZE", "RESELLER_TREE_CACHE_SIZE"])
+def test_given_a_negative_cache_size_when_read_then_refused(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        settings_with(**{name: "-1"})
 
 
 @pytest.mark.parametrize("days", ["34", "14", "0", "-35"])

@@ -1,7 +1,7 @@
 """The read path's logic: token → principal, id or number → account, access check, view.
 
-No AWS here: the read model, the clock and the request's deadline are injected. Order of checks
-(docs/http-contract.md):
+No AWS here: the read model, its caches, the clock and the request's deadline are injected. Order
+of checks (docs/http-contract.md):
 401 (token) → 400 (id shape) → 404 (account) → 403 (access), so a caller without a valid token
 learns nothing else.
 """
@@ -26,6 +26,7 @@ from get_account.errors import (
 )
 from get_account.principals import PrincipalCache
 from get_account.records import Principal, ReadModelReader, StoredAccount
+from get_account.reseller_tree import ResellerTree
 from mvno_shared.schema import token_hash
 from mvno_shared.views import View, compose_view
 
@@ -53,10 +54,17 @@ def pick_live_account(candidates: list[StoredAccount]) -> StoredAccount | None:
 
 
 class AccountReader:
-    def __init__(self, read_model: ReadModelReader, principals: PrincipalCache, now_ms: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        read_model: ReadModelReader,
+        principals: PrincipalCache,
+        now_ms: Callable[[], int],
+        reseller_tree: ResellerTree,
+    ) -> None:
         self._read_model = read_model
         self._principals = principals
         self._now_ms = now_ms
+        self._tree = reseller_tree
 
     def read(self, token: str | None, raw_account_id: str | None, trace: ReadTrace, deadline: Deadline) -> str:
         """The response body for this caller, or a ReadRefusedError exception (OutOfTimeError when
@@ -97,7 +105,9 @@ class AccountReader:
             account = self._find(ref, principal.view, deadline)
         if account is None:
             raise AccountNotFoundError
-        if not may_read(principal, account.customer, partial(self._read_model.customer, deadline=deadline)):
+        if not may_read(
+            principal, account.customer, self._tree.through(partial(self._read_model.customer, deadline=deadline))
+        ):
             raise AccessDeniedError
         trace.account_id, trace.secret_groups = account.account_id, account.secret_groups
         return compose_view(account.customer_view, account.reseller_extra, account.admin_extra, principal.view)

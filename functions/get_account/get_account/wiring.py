@@ -13,6 +13,7 @@ from typing import Any
 from get_account.attempt_timer import hard_limit
 from get_account.principals import PrincipalCache
 from get_account.reader import AccountReader
+from get_account.reseller_tree import ResellerTree
 from mvno_shared.clock import now_epoch_millis
 from mvno_shared.settings import Settings, settings_from_environment
 
@@ -77,6 +78,8 @@ def new_reader(
         ),
         PrincipalCache(settings.principal_cache_ttl_seconds, settings.principal_cache_size),
         now_ms=now_epoch_millis,
+        # The same TTL as principals: a change to the tree bites as fast as a revocation.
+        reseller_tree=ResellerTree(settings.principal_cache_ttl_seconds, settings.reseller_tree_cache_size),
     )
 
 

@@ -25,10 +25,13 @@ class Settings:
 
     table_name: str
     number_index_name: str
-    # How long a warm GetAccount trusts a principal it has read (and so how long a revoked
-    # token can still be served at most).
+    # How long a warm GetAccount trusts a principal or a reseller-tree record it has read (and so
+    # how long a revoked token, or a customer moved to another reseller, can still be served at most).
     principal_cache_ttl_seconds: float = 30.0
     principal_cache_size: int = 1024
+    # Customers (each one's parentReseller) a warm GetAccount keeps, for the same TTL: a few
+    # hundred bytes each.
+    reseller_tree_cache_size: int = 4096
     # Tombstones outlive any SQS message (max retention 14 days) with a wide margin.
     tombstone_retention_days: int = MIN_TOMBSTONE_RETENTION_DAYS
 
@@ -57,6 +60,8 @@ class Settings:
             )
         if self.principal_cache_size < 0:
             raise SettingsError("PRINCIPAL_CACHE_SIZE must not be negative")
+        if self.reseller_tree_cache_size < 0:
+            raise SettingsError("RESELLER_TREE_CACHE_SIZE must not be negative")
         if self.tombstone_retention_days < MIN_TOMBSTONE_RETENTION_DAYS:
             raise SettingsError(f"TOMBSTONE_RETENTION_DAYS must be at least {MIN_TOMBSTONE_RETENTION_DAYS}")
 
@@ -66,6 +71,7 @@ _REQUIRED = {"TABLE_NAME": "table_name", "NUMBER_INDEX_NAME": "number_index_name
 _OPTIONAL: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PRINCIPAL_CACHE_TTL_SECONDS": ("principal_cache_ttl_seconds", float),
     "PRINCIPAL_CACHE_SIZE": ("principal_cache_size", int),
+    "RESELLER_TREE_CACHE_SIZE": ("reseller_tree_cache_size", int),
     "TOMBSTONE_RETENTION_DAYS": ("tombstone_retention_days", int),
 }
 

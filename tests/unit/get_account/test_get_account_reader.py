@@ -20,6 +20,7 @@ from get_account.errors import (
 from get_account.principals import PrincipalCache
 from get_account.reader import AccountReader, ReadTrace, pick_live_account
 from get_account.records import CustomerRecord, Principal, StoredAccount, TokenLookup
+from get_account.reseller_tree import ResellerTree
 from mvno_shared.schema import token_hash
 from mvno_shared.views import View
 
@@ -105,7 +106,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def reader(read_model: FakeReadModelReader, clock: Clock) -> AccountReader:
-    return AccountReader(read_model, PrincipalCache(30, 100, clock=clock), now_ms=lambda: NOW_MS)
+    return AccountReader(
+        read_model,
+        PrincipalCache(30, 100, clock=clock),
+        now_ms=lambda: NOW_MS,
+        reseller_tree=ResellerTree(30, 100, clock),
+    )
 
 
 def read(reader: AccountReader, token: str | None, raw_id: str | None = ACCOUNT_ID) -> str:
@@ -226,6 +232,38 @@ def test_given_reseller_above_customer_when_read_then_tree_is_walked(
     read_model.issue("t", "RESELLER", customer=RESELLER)
     assert read(reader, "t") == '{"_id":"1234567890abcdef12345678","notes":"n"}'
     assert read_model.calls == ["token_and_account", "customer"]
+
+
+def test_given_reseller_read_before_when_read_again_then_only_the_account_is_read(
+    reader: AccountReader, read_model: FakeReadModelReader
+) -> None:
+    # Given: a warm instance that has served this reseller once (principal and tree cached)
+    read_model.issue("t", "RESELLER", customer=RESELLER)
+    read(reader, "t")
+    read_model.calls.clear()
+
+    # When
+    body = read(reader, "t")
+
+    # Then: the steady state is one read
+    assert body == '{"_id":"1234567890abcdef12345678","notes":"n"}'
+    assert read_model.calls == ["account"]
+
+
+def test_given_customer_moved_away_from_reseller_when_read_within_and_after_the_ttl_then_served_then_denied(
+    reader: AccountReader, read_model: FakeReadModelReader, clock: Clock
+) -> None:
+    # Given: the tree cached, then the customer moved under another reseller
+    read_model.issue("t", "RESELLER", customer=RESELLER)
+    read(reader, "t")
+    read_model.customers[CUSTOMER] = CustomerRecord("b" * 24)
+
+    # When / Then: the change bites within the TTL, as a revocation does
+    clock.seconds += 29.9
+    read(reader, "t")
+    clock.seconds += 0.1
+    with pytest.raises(AccessDeniedError):
+        read(reader, "t")
 
 
 def test_given_viewer_of_another_customer_when_read_then_denied(
