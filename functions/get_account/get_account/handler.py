@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from get_account.http_api import handle
@@ -12,8 +11,9 @@ from mvno_shared.observability import logger, metrics
 
 
 # log_event=False explicitly: POWERTOOLS_LOGGER_LOG_EVENT=true must never log the event, whose
-# Authorization header or `?token=` holds the caller's token.
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+# Authorization header or `?token=` holds the caller's token. The correlation id (API Gateway's
+# request id) is set by get_account.http_api.handle.
+@logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
