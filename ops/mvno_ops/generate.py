@@ -63,9 +63,10 @@ def snapshot_lines(accounts: int, seed: int) -> Iterator[str]:
         account.update(
             _id=_hex_id(0xACC1, index),
             customer=_hex_id(0xC001, index % customers),
-            number=f"+45{20_000_000 + index:08d}",
+            # Clear of make run's demo numbers (+452000000x) and of each other, up to 10 million accounts.
+            number=f"+453{index:07d}",
         )
-        account["smartWatch"]["number"] = f"+45{60_000_000 + index:08d}"
+        account["smartWatch"]["number"] = f"+456{index:07d}"
         for path in _SIMS:
             sim = account
             for step in path:
