@@ -8,13 +8,13 @@ PY := $(BIN)/python
 # which a later target adds to the same .venv.
 RUN_STAMP := $(VENV)/.installed-run
 VENV_STAMP := $(VENV)/.installed
-RUN_REQUIREMENTS := requirements-run.txt layers/shared/requirements.txt functions/account_sync/requirements.txt \
+RUN_REQUIREMENTS := requirements-run.txt ops/pyproject.toml layers/shared/requirements.txt functions/account_sync/requirements.txt \
 	functions/get_account/requirements.txt
 NODE_STAMP := node_modules/.installed
 # sam build's output in .aws-sam/build (see the build target)
 BUILD_STAMP := .aws-sam/build.stamp
 
-.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi schemas
+.PHONY: test lint typecheck unit integration e2e run bench bench-readme lint-iac build clean openapi schemas ops
 
 $(RUN_STAMP): $(RUN_REQUIREMENTS)
 	test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip; }
@@ -37,15 +37,16 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local tests bench tools
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local ops/mvno_ops ops/measure_send_rate.py tests bench tools
 
 # Every folder of tests/ is in exactly one of these (tests/unit/test_test_layout.py checks it).
 # unit: no process of its own besides pytest: the functions' code, the layer and template.yaml
 #   (tests/unit), and make run's parts in process, AWS on in-process moto (tests/local).
-# integration: the handlers on moto and on dynalite (a DynamoDB emulator, started by the tests).
+# integration: the handlers on moto and on dynalite (a DynamoDB emulator, started by the tests),
+#   and mvno-ops driven through its CLI (tests/ops).
 # e2e: make run itself, started as a subprocess and used over HTTP and boto3.
 UNIT_TESTS := tests/unit tests/local
-INTEGRATION_TESTS := tests/integration
+INTEGRATION_TESTS := tests/integration tests/ops
 E2E_TESTS := tests/e2e
 
 unit: $(VENV_STAMP)
@@ -63,6 +64,11 @@ e2e: $(VENV_STAMP) $(NODE_STAMP)
 # A start-up failure exits 2 after its one line, and make prints its own "*** ... Error 2" (README).
 run: $(RUN_STAMP)
 	@PYTHONPATH=local:layers/shared exec $(PY) -m mvno_local
+
+## ops: the operations tool against a target, e.g. make ops ARGS="reconcile snapshot.jsonl --local"
+# (docs/operations.md); .venv/bin/mvno-ops is the same command.
+ops: $(RUN_STAMP)
+	@$(BIN)/mvno-ops $(ARGS)
 
 ## openapi: docs/openapi.apigateway.yaml, the contract's routes as API Gateway imports them
 # API Gateway takes OpenAPI 3.0 only; template.yaml includes this form of docs/openapi.yaml (3.1).

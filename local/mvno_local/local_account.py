@@ -17,4 +17,5 @@ LOCAL_NAMES = {
     "EventBus": "mvno-events",
     "SyncQueue": "mvno-sync",
     "SyncDeadLetterQueue": "mvno-sync-dlq",
+    "ChangeEventArchive": "mvno-events-archive",
 }

@@ -8,6 +8,7 @@ alarms...) is left out; a value that refers to such a resource is left out with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ def create_table(client: Any, table_name: str) -> None:
 
 
 def create_resources(clients: Clients, refs: References, overrides: Overrides = NO_OVERRIDES) -> LocalResources:
-    """Create (or reuse) the template's table, queues, bus and rules; `refs` learns their values."""
+    """Create (or reuse) the template's table, queues, bus, rules and archive; `refs` learns their values."""
     _refuse_conditions()
     notes: list[str] = []
     table_name = _create_tables(clients("dynamodb"), refs)
@@ -84,6 +85,8 @@ def create_resources(clients: Clients, refs: References, overrides: Overrides = 
         _create_rule(events, logical_id, properties, refs, notes)
         for logical_id, properties in template.resources_of_type(template.RULE)
     ]
+    for logical_id, properties in template.resources_of_type(template.ARCHIVE):
+        _create_archive(events, logical_id, properties, refs)
     return LocalResources(table_name, bus_name, queues, rules, notes)
 
 
@@ -197,3 +200,20 @@ def _create_rule(events: Any, logical_id: str, properties: dict[str, Any], refs:
     if targets:
         events.put_targets(Rule=logical_id, EventBusName=bus_name, Targets=targets)
     return logical_id
+
+
+def _create_archive(events: Any, logical_id: str, properties: dict[str, Any], refs: References) -> None:
+    """The bus's archive, for `mvno-ops replay` (its KMS key is AWS's and left out)."""
+    arguments: dict[str, Any] = {
+        "ArchiveName": _local_name(logical_id, properties, "ArchiveName"),
+        "EventSourceArn": refs.resolve(properties["SourceArn"]),
+    }
+    if "RetentionDays" in properties:
+        arguments["RetentionDays"] = int(refs.resolve(properties["RetentionDays"]))
+    if "EventPattern" in properties:
+        pattern = refs.resolve(properties["EventPattern"])
+        arguments["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    # One left by an earlier run on a persistent endpoint is kept.
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+        events.create_archive(**arguments)
+    refs.refs[logical_id] = arguments["ArchiveName"]

@@ -18,6 +18,7 @@ TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 BUS = "AWS::Events::EventBus"
 RULE = "AWS::Events::Rule"
+ARCHIVE = "AWS::Events::Archive"
 LAYER = "AWS::Serverless::LayerVersion"
 FUNCTION = "AWS::Serverless::Function"
 

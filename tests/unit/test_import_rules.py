@@ -7,7 +7,8 @@ included, so a rule cannot be dodged by importing late. What the rules keep true
   client import the SDK's client side;
 - the two functions never import each other; the layer imports neither; none of them imports the
   local runner, the ops tool, the tests or the bench;
-- the local runner runs each function in its own process, so it imports no function code.
+- the local runner runs each function in its own process, so it imports no function code;
+- the ops tool writes only through Sync's models, service and store, and never imports the read path.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PACKAGE_ROOTS = {
     "account_sync": REPO / "functions/account_sync",
     "mvno_shared": REPO / "layers/shared",
     "mvno_local": REPO / "local",
+    "mvno_ops": REPO / "ops",
 }
 FUNCTIONS = ("get_account", "account_sync")
 AWS_SDK = ("boto3", "botocore", "aioboto3", "aiobotocore")
@@ -131,7 +133,10 @@ def test_given_function_code_then_only_its_store_calls_dynamodb(module: Module) 
         assert module.uses_of(DYNAMODB_OPERATIONS) == [], f"{module.name} calls DynamoDB; only the store may"
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m.package != "mvno_local"], ids=lambda m: m.name)
+DEPLOYED = [m for m in MODULES if m.package not in ("mvno_local", "mvno_ops")]
+
+
+@pytest.mark.parametrize("module", DEPLOYED, ids=lambda m: m.name)
 def test_given_deployed_code_then_the_sdk_client_side_is_imported_only_by_stores_and_client_builders(
     module: Module,
 ) -> None:
@@ -143,7 +148,7 @@ def test_given_deployed_code_then_the_sdk_client_side_is_imported_only_by_stores
     assert sdk == [], f"{module.name} imports {sdk}: only a store or a client builder uses the SDK"
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m.package != "mvno_local"], ids=lambda m: m.name)
+@pytest.mark.parametrize("module", DEPLOYED, ids=lambda m: m.name)
 def test_given_deployed_code_then_it_imports_no_other_function_and_nothing_outside_its_artifact(
     module: Module,
 ) -> None:
@@ -156,6 +161,13 @@ def test_given_deployed_code_then_it_imports_no_other_function_and_nothing_outsi
 def test_given_the_local_runner_then_it_imports_no_function_code(module: Module) -> None:
     # It runs each function in a process of its own, as Lambda does; the layer's facts it may share.
     offending = [name for name in module.imports() if _in(name, (*FUNCTIONS, "mvno_ops"))]
+    assert offending == [], f"{module.name} imports {offending}"
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m.package == "mvno_ops"], ids=lambda m: m.name)
+def test_given_the_ops_tool_then_it_never_imports_the_read_path(module: Module) -> None:
+    # One source of truth for what a change does: Sync's own code; the read path is not a writer.
+    offending = [name for name in module.imports() if _in(name, ("get_account",))]
     assert offending == [], f"{module.name} imports {offending}"
 
 

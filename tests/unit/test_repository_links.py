@@ -1,5 +1,6 @@
 """The repository stands on its own: no file refers to the design folder beside the clone
-(`../shared/`, which users of the repository do not have)."""
+(`../shared/`, which users of the repository do not have), and every relative link of its
+Markdown files and every docs/ path a file names exists."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from mvno_local.paths import REPO_ROOT
 
 OUTSIDE = re.compile(r"\.\./shared/|shared/(?:DESIGN\.md|spec/)")
+MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+DOCS_PATH = re.compile(r"\bdocs/[\w./-]+\.(?:md|yaml|json)\b")
 
 
 def tracked_files() -> list[Path]:
@@ -45,6 +48,31 @@ def test_given_every_file_when_read_then_none_refers_to_the_design_folder_outsid
     ]
 
     assert outside == []
+
+
+def test_given_the_markdown_files_when_their_relative_links_are_followed_then_each_exists() -> None:
+    broken = [
+        f"{path.relative_to(REPO_ROOT)}: {target}"
+        for path, text in texts().items()
+        if path.suffix == ".md"
+        for target in MARKDOWN_LINK.findall(text)
+        if "://" not in target and not target.startswith("mailto:") and not (path.parent / target).exists()
+    ]
+
+    assert broken == []
+
+
+def test_given_every_file_when_it_names_a_docs_path_then_that_file_exists() -> None:
+    missing = sorted(
+        {
+            f"{path.relative_to(REPO_ROOT)}: {name}"
+            for path, text in texts().items()
+            for name in DOCS_PATH.findall(text)
+            if not (REPO_ROOT / name).exists() and not (path.parent / name).exists()
+        }
+    )
+
+    assert missing == []
 
 
 def test_given_a_reference_outside_the_repository_when_scanned_then_it_is_found() -> None:

@@ -102,9 +102,15 @@ def test_given_key_policy_when_read_then_no_wildcard_principal_and_services_scop
     logs = by_principal[json.dumps({"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}})]
     assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
     # EventBridge sends to the encrypted queue as itself, so it needs a data key from this key.
-    events = by_principal[json.dumps({"Service": "events.amazonaws.com"})]
-    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(events["Action"]))
-    assert events["Condition"]["StringEquals"] == {"aws:SourceAccount": ref("AWS::AccountId")}
+    # (It has more statements: the bus's archive, tests/ops/test_ops_targets.py.)
+    events = {
+        statement["Sid"]: statement
+        for statement in policy
+        if statement["Principal"] == {"Service": "events.amazonaws.com"}
+    }
+    delivery = events["EventBridgeDeliversChangeEventsToEncryptedQueues"]
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(delivery["Action"]))
+    assert delivery["Condition"]["StringEquals"] == {"aws:SourceAccount": ref("AWS::AccountId")}
 
 
 RETAINED = [*logical_ids_of_type("AWS::Logs::LogGroup"), *logical_ids_of_type("AWS::SQS::Queue")]
