@@ -63,6 +63,18 @@ class Layout:
             parts = [self.bare_function_dirs[logical_id], self.bare_layer_dir]
         return os.pathsep.join(str(part) for part in (*parts, self.sdk_dir, self.harness_dir))
 
+    def role_of(self, path: Path) -> str:
+        """Which part of the layout a module was imported from."""
+        roles = {
+            "the layer": [self.layer_dir, self.bare_layer_dir],
+            "the function": [*self.function_dirs.values(), *self.bare_function_dirs.values()],
+            "the runtime's SDK": [self.sdk_dir],
+        }
+        for role, folders in roles.items():
+            if any(path.is_relative_to(folder) for folder in folders):
+                return role
+        return str(path)
+
     def snapshot(self) -> dict[str, tuple[int, int]]:
         return {str(path): (path.stat().st_size, path.stat().st_mtime_ns) for path in sorted(self.root.rglob("*"))}
 
