@@ -18,7 +18,7 @@ from typing import Any
 started = 0.0
 started_cpu = 0.0
 WARM_REQUESTS = 3000
-WARM_ROUNDS = 10
+WARM_ROUNDS = 30
 # Requests per kind and state in one round-trips process (medians are taken over all processes).
 ROUND_TRIP_REQUESTS = 7
 
@@ -46,14 +46,19 @@ def _peak_rss_kib() -> int:
 def _interleaved_ns(calls: dict[str, Callable[[], None]], total: int) -> dict[str, float]:
     """CPU time per call of each, in alternating rounds, median of the rounds. The machine is
     shared: its load shifts over seconds, and alternating puts every call under the same shifts;
-    CPU time leaves out the waits for a core (design: warm per-request CPU)."""
+    CPU time leaves out the waits for a core (design: warm per-request CPU). The order turns by one
+    each round: the first call after another's round pays for caches the other filled, and each
+    takes that place as often as the others."""
     per_round = max(total // WARM_ROUNDS, 1)
     for call in calls.values():
         for _ in range(50):  # warm up: connection pools, caches, lazily built models
             call()
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(WARM_ROUNDS):
-        for name, call in calls.items():
+    names = list(calls)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(WARM_ROUNDS):
+        turn = round_number % len(names)
+        for name in names[turn:] + names[:turn]:
+            call = calls[name]
             begin = time.process_time_ns()
             for _ in range(per_round):
                 call()
@@ -275,8 +280,27 @@ SCENARIOS = {
     "round-trips": round_trips,
 }
 
+
+class _LambdaStdout:
+    """stdout as Lambda's Python runtime sets it (awslambdaric's bootstrap wraps sys.stdout and
+    sys.stderr so): every write is flushed at once, so each write the code makes is a write to the
+    log's file descriptor, as it would be in Lambda."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def write(self, text: str) -> int:
+        written: int = self._stream.write(text)
+        self._stream.flush()
+        return written
+
+
 if __name__ == "__main__":
     scenario, fixtures_path = sys.argv[1], sys.argv[2]
+    sys.stdout, sys.stderr = _LambdaStdout(sys.stdout), _LambdaStdout(sys.stderr)
     with open(fixtures_path, encoding="utf-8") as handle:
         loaded = json.load(handle)
     started, started_cpu = time.perf_counter(), time.process_time()

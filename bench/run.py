@@ -38,7 +38,6 @@ RESULTS = ROOT / ".bench" / "RESULTS.md"
 README = ROOT / "README.md"
 # Fresh processes per figure: medians of at least 7 (the machine is shared and noisy).
 PROCESSES = max(int(os.environ.get("BENCH_PROCESSES", "7")), 7)
-WARM_PROCESSES = 5
 DELAY_MS = float(os.environ.get("BENCH_DELAY_MS", "5"))
 STATES = ("steady", "principal miss", "cold instance")
 
@@ -73,18 +72,25 @@ def _environment(**overrides: str) -> dict[str, str]:
 def _probe(
     scenario: str, fixtures_path: Path, *, python: str = sys.executable, cwd: Path = ROOT, **environment: str
 ) -> dict[str, Any]:
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-        # -P: the working directory is not put on the path; -s: nor the user's site-packages.
-        [python, "-P", "-s", "-m", "bench.probe", scenario, str(fixtures_path)],
-        capture_output=True,
-        text=True,
-        env=_environment(**environment),
-        cwd=cwd,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"{scenario} failed:\n{completed.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    # The probe's stdout (its log lines, then its result) goes to a file, not to a pipe this
+    # process reads: reading it here would run beside the measured process on a machine of two
+    # cores and slow it by 0.1-0.2x per request (docs/decisions.md, "How the warm rows are measured").
+    with tempfile.TemporaryFile() as stdout:
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+            # -P: the working directory is not put on the path; -s: nor the user's site-packages.
+            [python, "-P", "-s", "-m", "bench.probe", scenario, str(fixtures_path)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_environment(**environment),
+            cwd=cwd,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"{scenario} failed:\n{completed.stderr[-3000:]}")
+        stdout.seek(0)
+        last_line = stdout.read().decode().strip().splitlines()[-1]
+    result: dict[str, Any] = json.loads(last_line)
     return result
 
 
@@ -99,7 +105,7 @@ def _source_tree(fixtures_path: Path) -> dict[str, list[dict[str, Any]]]:
         runs["floor"].append(_probe("floor-cold", fixtures_path))
         runs["cold"].append(_probe("handler-cold", fixtures_path))
         runs["traced"].append(_probe("handler-cold-with-tracer", fixtures_path))
-    for _ in range(WARM_PROCESSES):
+    for _ in range(PROCESSES):
         runs["cached"].append(_probe("warm", fixtures_path))
         runs["missed"].append(_probe("warm", fixtures_path, PRINCIPAL_CACHE_TTL_SECONDS="0"))
         runs["synced"].append(_probe("sync", fixtures_path))
@@ -216,8 +222,8 @@ def _header() -> list[str]:
     return [
         f"Machine: {_cpu_model()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}, "
-        f"load average {load:.1f} at the start; medians of {PROCESSES} fresh processes (cold starts, "
-        f"round trips), {WARM_PROCESSES} (warm, sync); {datetime.now(UTC):%Y-%m-%d}",
+        f"load average {load:.1f} at the start; medians of {PROCESSES} fresh processes; "
+        f"{datetime.now(UTC):%Y-%m-%d}",
         "",
     ]
 
@@ -238,8 +244,10 @@ def _source_report(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
     get_item_ns = _median(cached + missed, "get_item_ns")
 
     def warm_row(name: str, results: list[dict[str, Any]], key: str, target: str) -> tuple[str, str, str, str]:
-        value = _median(results, key)
-        return name, f"{value / 1000:.1f} us", f"{value / get_item_ns:.2f}x", target
+        # The ratio is taken in each process (against the GetItem alternating with it there), then
+        # the median of those: the machine's speed differs more between processes than within one.
+        ratio = statistics.median(result[key] / result["get_item_ns"] for result in results)
+        return name, f"{_median(results, key) / 1000:.1f} us", f"{ratio:.2f}x", target
 
     rows = [
         _cold_row("floor (boto3 client + 1 GetItem)", floor, floor, ""),

@@ -79,7 +79,7 @@ def call_get_account(
 ) -> dict[str, Any]:
     """GetAccount's Lambda handler (or `handler`, e.g. a reloaded one) on `event` and `context`
     (a fresh one with the default time left unless given), its response checked against the contract."""
-    entry_point = handler if handler is not None else get_account_handler.lambda_handler
+    entry_point: Handler = handler if handler is not None else get_account_handler.lambda_handler
     response: dict[str, Any] = entry_point(event, context or FakeLambdaContext())
     assert_lambda_response_conforms(event, response)
     return response

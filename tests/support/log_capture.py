@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from get_account.audit import AUDIT_LOGGER_NAME
 from mvno_shared.observability import logger as service_logger
 
 
@@ -39,15 +38,10 @@ _handler = RecordingHandler()
 _secrets = _Secrets()
 
 
-# Loggers that do not propagate to the root logger, and so are recorded on their own: GetAccount's
-# audit trail of secret reads (get_account.audit), which writes its JSON lines straight to stdout.
-_OWN_LOGGERS = (AUDIT_LOGGER_NAME,)
-
-
 def install() -> RecordingHandler:
-    for logger in (logging.getLogger(), *map(logging.getLogger, _OWN_LOGGERS)):
-        if _handler not in logger.handlers:
-            logger.addHandler(_handler)
+    root = logging.getLogger()
+    if _handler not in root.handlers:
+        root.addHandler(_handler)
     # Our own debug lines count too (botocore's debug output is not ours and stays off).
     service_logger.setLevel(logging.DEBUG)
     return _handler

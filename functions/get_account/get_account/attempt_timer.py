@@ -15,7 +15,6 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType, TracebackType
-from typing import Any
 
 
 class AttemptOverrunError(Exception):
@@ -26,22 +25,31 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise AttemptOverrunError
 
 
+def _sigalrm_is_ours() -> bool:
+    """Whether SIGALRM interrupts attempts in this process, installing the handler on first use.
+    Installed once and left installed: putting the default back after every attempt cost more
+    than the timer itself (~5 µs a call, docs/decisions.md). With no timer armed it never fires."""
+    current = signal.getsignal(signal.SIGALRM)
+    if current is _interrupt:
+        return True
+    if current != signal.SIG_DFL:
+        return False  # someone else's handler: leave SIGALRM alone
+    signal.signal(signal.SIGALRM, _interrupt)
+    return True
+
+
 class hard_limit:  # noqa: N801 - used like a function: `with hard_limit(0.75): ...`
     """Run the block under a hard time limit of `seconds` (wall time)."""
 
-    __slots__ = ("_armed", "_previous", "_seconds")
+    __slots__ = ("_armed", "_seconds")
 
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
         self._armed = False
-        self._previous: Any = None
 
     def __enter__(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
+        if threading.current_thread() is not threading.main_thread() or not _sigalrm_is_ours():
             return
-        if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, _interrupt):
-            return  # someone else's handler: leave SIGALRM alone
-        self._previous = signal.signal(signal.SIGALRM, _interrupt)
         signal.setitimer(signal.ITIMER_REAL, self._seconds)
         self._armed = True
 
@@ -50,4 +58,3 @@ class hard_limit:  # noqa: N801 - used like a function: `with hard_limit(0.75): 
     ) -> None:
         if self._armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)

@@ -32,6 +32,12 @@ ATTEMPT_LIMIT_S = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
 # `total_max_attempts` counts sends: tests/unit/get_account/test_get_account_client.py shows both.
 ATTEMPTS_PER_CALL = 2
 BOTOCORE_RETRIES = {"mode": "standard", "total_max_attempts": 1}
+# No client-side check of the request against the service model: the store builds a fixed set of
+# request shapes from values it has already checked (a 24-hex id, an E.164 number, a SHA-256), and
+# that check was a tenth of a warm read's CPU. DynamoDB still refuses a malformed request (a 400,
+# answered 500), and tests/unit/get_account/test_get_account_client.py sends every shape through a
+# validating client (docs/decisions.md).
+PARAMETER_VALIDATION = False
 RETRY_PAUSE_S = 0.025
 # Kept back from Lambda's time left to answer after giving up: the 503, its log line, the metrics.
 ANSWER_MARGIN_MS = 250
@@ -57,7 +63,12 @@ def get_account_dynamodb_client() -> Any:
 
     return botocore.session.get_session().create_client(
         "dynamodb",
-        config=Config(connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, retries=BOTOCORE_RETRIES),
+        config=Config(
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
+            retries=BOTOCORE_RETRIES,
+            parameter_validation=PARAMETER_VALIDATION,
+        ),
     )
 
 

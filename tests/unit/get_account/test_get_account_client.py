@@ -12,15 +12,20 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
+from get_account.deadline import unlimited
+from get_account.store import CallLimits, DynamoReadModelReader
 from get_account.wiring import (
     ANSWER_MARGIN_MS,
     ATTEMPT_LIMIT_S,
+    BOTOCORE_RETRIES,
     CONNECT_TIMEOUT_S,
+    PARAMETER_VALIDATION,
     READ_TIMEOUT_S,
     get_account_dynamodb_client,
 )
+from mvno_shared.views import View
 from support.dynamodb_faults import dynamodb_response
 from support.lambda_context import get_account_timeout_ms
 
@@ -105,3 +110,59 @@ def test_given_the_shared_layer_then_it_bundles_the_botocore_the_tests_run() -> 
 
     assert pins["botocore"] == botocore.__version__
     assert pins["urllib3"] == importlib.metadata.version("urllib3")
+
+
+_FOUND_NOTHING = dynamodb_response(200, {})
+# Readable empty answers of every operation the store sends (one page of a number query more).
+_EMPTY_ANSWERS: dict[str, list[dict[str, Any]]] = {
+    "GetItem": [{}],
+    "BatchGetItem": [{"Responses": {"accounts": []}, "UnprocessedKeys": {}}],
+    "Query": [
+        {"Items": [], "Count": 0, "LastEvaluatedKey": {"pk": {"S": "account#x"}, "liveNumber": {"S": "+4511"}}},
+        {"Items": [], "Count": 0},
+    ],
+}
+
+
+def test_given_get_accounts_client_then_it_leaves_parameter_checks_to_dynamodb_and_every_request_it_sends_passes_them(
+    aws_environment: None,
+) -> None:
+    # Given: GetAccount's client skips botocore's check of each request against the model (a
+    # request the model forbids goes out; meta.config does not show the setting)...
+    assert PARAMETER_VALIDATION is False
+    own = get_account_dynamodb_client.__wrapped__()  # built as GetAccount builds it, not the cached one
+    out: list[bytes] = []
+
+    def found_nothing(request: Any, **_: Any) -> AWSResponse:
+        out.append(request.body)
+        return _FOUND_NOTHING
+
+    own.meta.events.register("before-send.dynamodb", found_nothing)
+    own.get_item(TableName="t", Key={"pk": {"S": "x"}}, ProjectionExpression=7)
+    assert len(out) == 1
+    # ...so every request shape the store builds goes through a client that does check.
+    checking = botocore.session.get_session().create_client("dynamodb", config=Config(retries=BOTOCORE_RETRIES))
+    with pytest.raises(ParamValidationError):
+        checking.get_item(TableName="t", Key={"pk": {"S": "x"}}, ProjectionExpression=7)
+    sent: list[str] = []
+    pages = {operation: iter(answers * 8) for operation, answers in _EMPTY_ANSWERS.items()}
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        operation = request.headers["X-Amz-Target"].decode().split(".")[-1]
+        sent.append(operation)
+        return dynamodb_response(200, next(pages[operation]))
+
+    checking.meta.events.register("before-send.dynamodb", answer)
+    store = DynamoReadModelReader(checking, "accounts", "by-number", CallLimits(ATTEMPT_LIMIT_S))
+
+    # When every read it makes is made, by every view (a ParamValidationError would fail here)
+    store.token_and_account("ab" * 32, "1234567890abcdef12345678", unlimited())
+    store.token("ab" * 32, unlimited())
+    store.customer("c" * 24, unlimited())
+    for view in View:
+        store.account("1234567890abcdef12345678", view, unlimited())
+        store.accounts_with_number("+4512345678", view, unlimited())
+
+    # Then each went out, a number query's second page included
+    assert sorted(set(sent)) == sorted(_EMPTY_ANSWERS)
+    assert sent.count("Query") == 2 * len(View)

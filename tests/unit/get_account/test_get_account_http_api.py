@@ -26,6 +26,14 @@ from get_account.reader import AccountReader, ReadTrace
 from mvno_shared.observability import metrics
 from support.api_events import api_event, call_http_adapter
 
+_OUTCOME_METRICS = {
+    "Unauthenticated",
+    "InvalidAccountId",
+    "AccountNotFound",
+    "AccessDenied",
+    "ReadModelUnavailable",
+    "InternalError",
+}
 # The smallest body the contract allows: a view holds at least the account's id and customer.
 MINIMAL_VIEW = '{"_id":"acc000000000000000000001","customer":"c0ffee000000000000000003"}'
 
@@ -144,11 +152,35 @@ def test_given_unexpected_error_when_handled_then_500_reveals_nothing(caplog: py
     assert any(record.exc_info and record.exc_info[1] is error for record in caplog.records)
 
 
-def test_given_a_read_when_handled_then_one_metric_per_outcome() -> None:
-    respond(api_event("get-account-by-id"), ScriptedReader())
-    respond(api_event("get-account-denied"), ScriptedReader(error=AccessDeniedError()))
-    respond(api_event("get-account-no-token"), ScriptedReader(error=MissingTokenError()))
+def emf_lines(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
 
-    recorded = {name: metric["Value"] for name, metric in metrics.metric_set.items()}
 
-    assert recorded == {"AccountRead": [1.0], "AccessDenied": [1.0], "Unauthenticated": [1.0]}
+def test_given_refusals_and_failures_when_handled_then_each_writes_one_metric_line_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for event, error in [
+        ("get-account-denied", AccessDeniedError()),
+        ("get-account-no-token", MissingTokenError()),
+        ("get-account-by-id", RuntimeError("boom")),
+    ]:
+        respond(api_event(event), ScriptedReader(error=error))
+
+    lines = emf_lines(capsys.readouterr().out)
+    assert [[name for name in line if name in _OUTCOME_METRICS] for line in lines] == [
+        ["AccessDenied"],
+        ["Unauthenticated"],
+        ["InternalError"],
+    ]
+    assert all(line[name] == [1.0] for line in lines for name in line if name in _OUTCOME_METRICS)
+    assert metrics.metric_set == {}  # flushed with the answer: nothing waits for a later request
+
+
+def test_given_a_served_read_when_handled_then_no_metric_line_and_nothing_left_to_flush(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    response = respond(api_event("get-account-by-id"), ScriptedReader())
+
+    assert response["statusCode"] == 200
+    assert emf_lines(capsys.readouterr().out) == []
+    assert metrics.metric_set == {}
