@@ -3,8 +3,9 @@ dynalite, or nothing): a DynamoDB that stops answering, throttles, or answers wi
 short. Time is a FakeClock: a fault advances it by what it would have cost, and the SDK's retry
 backoff sleeps on it, so no test waits.
 
-The canned answers and the timed-out read here are the one home of what DynamoDB sends back;
-support.read_path_faults builds GetAccount's per-attempt faults from them."""
+The canned answers, the timed-out read and the send cut short by the attempt limit here are the
+one home of what DynamoDB sends back; support.read_path_faults builds GetAccount's per-attempt
+faults from them."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from typing import Any, NoReturn
 import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import HTTPClientError, ReadTimeoutError
 
+from mvno_shared.attempt_timer import AttemptOverrunError
 from support.lambda_context import FakeClock
 
 
@@ -50,6 +52,15 @@ def read_timed_out(clock: FakeClock, read_timeout_s: float, url: str) -> NoRetur
     raise ReadTimeoutError(endpoint_url=url)
 
 
+def cut_by_attempt_limit(clock: FakeClock, attempt_limit_s: float) -> NoReturn:
+    """An answer that trickles in, each byte within the read timeout, until the attempt limit
+    (mvno_shared.attempt_timer) interrupts it; botocore reports what interrupts its read as it
+    reports any exception there (URLLib3Session.send). Shown on a real socket in
+    tests/integration/*/test_*_loopback.py."""
+    clock.advance(attempt_limit_s)
+    raise HTTPClientError(error=AttemptOverrunError())
+
+
 @dataclass
 class Sent:
     operation: str
@@ -63,6 +74,8 @@ class DynamoDBFaults:
     read_timeout_s: float
     sent: list[Sent] = field(default_factory=list)
     answered_sends: int | None = None  # after this many sends, none is answered (None: all are)
+    # ... and each of those trickles until this attempt limit cuts it (None: it times out at the read)
+    trickle_cut_at_s: float | None = None
     throttled: bool = False  # every send answered with throttling
     retry_after_ms: int | None = None  # ... and this x-amz-retry-after header
     garbled: set[str] = field(default_factory=set)  # operations whose 2xx bodies arrive cut short
@@ -84,6 +97,8 @@ class DynamoDBFaults:
         key = (arguments.get("Item") or arguments.get("Key") or {}).get("pk", {}).get("S")
         self.sent.append(Sent(operation, key))
         if self.answered_sends is not None and len(self.sent) > self.answered_sends:
+            if self.trickle_cut_at_s is not None:
+                cut_by_attempt_limit(self.clock, self.trickle_cut_at_s)
             read_timed_out(self.clock, self.read_timeout_s, request.url)
         if self.throttled:
             headers = {"x-amz-retry-after": str(self.retry_after_ms)} if self.retry_after_ms is not None else {}

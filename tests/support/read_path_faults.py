@@ -3,7 +3,7 @@ transport (`before-send`) of a client, with time passing on a fake clock (no tes
 
 Each fault plays one attempt as the client's socket limits would end it: a wait for bytes past
 the read timeout is a ReadTimeoutError after READ_TIMEOUT_S; an answer that trickles in within
-the read timeout is cut by the attempt limit (get_account.attempt_timer, shown on a real socket in
+the read timeout is cut by the attempt limit (mvno_shared.attempt_timer, shown on a real socket in
 tests/integration/get_account/test_get_account_loopback.py) after ATTEMPT_LIMIT_S. A fault that
 lets the attempt through passes the request on to the table (moto or dynalite) after its delay.
 """
@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import HTTPClientError
 
-from get_account.attempt_timer import AttemptOverrunError
 from get_account.wiring import ATTEMPT_LIMIT_S, READ_TIMEOUT_S
-from support.dynamodb_faults import THROTTLING, dynamodb_response, read_timed_out
+from support.dynamodb_faults import THROTTLING, cut_by_attempt_limit, dynamodb_response, read_timed_out
 from support.lambda_context import FakeClock
 
 # A fault: given the operation and the attempt's number for it (1, 2, ...), what the transport
@@ -57,9 +55,7 @@ def trickling(total_seconds: float) -> Fault:
 
     def fault(attempt: Attempt) -> AWSResponse | None:
         if total_seconds >= ATTEMPT_LIMIT_S:
-            attempt.clock.advance(ATTEMPT_LIMIT_S)
-            # As botocore reports an exception raised while it reads (URLLib3Session.send).
-            raise HTTPClientError(error=AttemptOverrunError())
+            cut_by_attempt_limit(attempt.clock, ATTEMPT_LIMIT_S)
         attempt.clock.advance(total_seconds)
         return None
 

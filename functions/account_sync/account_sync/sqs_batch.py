@@ -20,6 +20,7 @@ from account_sync.change_events import AccountUpserted, ChangeEvent, RejectedCha
 from account_sync.records import Outcome, UnreadableResponseError
 from account_sync.sync_service import SyncService
 from account_sync.wiring import ANSWER_MARGIN_MS, RECORD_WORST_CASE_MS, sync_service
+from mvno_shared.attempt_timer import AttemptOverrunError
 from mvno_shared.observability import logger, metrics
 
 _OUTCOME_METRICS = {
@@ -117,6 +118,13 @@ def apply_record(record: SQSRecord, service: Callable[[], SyncService] = sync_se
             logger.error("change event refused by DynamoDB for good", extra={**identity, "error_code": code})
         else:
             logger.warning("change event not applied, left for redelivery", extra={**identity, "error_code": code})
+        raise
+    except AttemptOverrunError:
+        # A DynamoDB that trickles its answers: an incident, as a timeout is (ERROR), with a name of
+        # its own. Written or not, nobody knows: redelivered, the write is idempotent.
+        logger.error(
+            "change event not applied, left for redelivery", extra={**identity, "error_code": "AttemptOverrun"}
+        )
         raise
     except UnreadableResponseError:
         # Applied or not, nobody knows: redelivered, the write is idempotent.

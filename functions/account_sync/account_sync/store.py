@@ -1,13 +1,25 @@
 """The only module of the Sync function that talks to DynamoDB: conditional writes to the read
-model. Every write is one PutItem whose condition makes it idempotent and order-independent."""
+model. Every write is one PutItem whose condition makes it idempotent and order-independent.
+
+Each send of a call may run under a hard limit (mvno_shared.attempt_timer): botocore's read
+timeout bounds each wait for bytes, not an answer that trickles in. The client's own retries make
+the attempts (3 sends per call, account_sync.wiring), so the limit is armed where botocore sends
+and disarmed where it has the answer, per send; a call whose every send overran raises
+AttemptOverrunError, and the record is left for redelivery.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
+
+from botocore.exceptions import HTTPClientError
 
 from account_sync.records import Attributes, AttributeValue, Outcome, UnreadableResponseError
 from mvno_shared import schema
+from mvno_shared.attempt_timer import AttemptOverrunError, PerAttemptLimit
 
 Item = dict[str, Any]
 
@@ -52,13 +64,31 @@ def _refuse_unreadable(response_dict: dict[str, Any], **_: Any) -> None:
         raise UnreadableResponseError("DynamoDB answered with a body that is not a JSON object")
 
 
+def limit_each_send(client: Any, limit: PerAttemptLimit) -> None:
+    """Hold every send of the client's calls made inside `with limit:` to `limit.seconds`. Armed
+    at `before-send`, registered last so that an answer made in the process (moto's, a test's
+    canned one) is not timed, only the socket; disarmed at `response-received`, which botocore
+    emits after every send, answered or failed, before it sleeps for a retry."""
+    client.meta.events.register_last("before-send.dynamodb", limit.attempt_started)
+    client.meta.events.register("response-received.dynamodb", limit.attempt_ended)
+
+
+def _overran(error: HTTPClientError) -> bool:
+    # botocore wraps what interrupts its socket read (URLLib3Session.send) in HTTPClientError.
+    return isinstance(error.kwargs.get("error"), AttemptOverrunError)
+
+
 class DynamoReadModelWriter:
     """The ReadModelWriter (account_sync.records) on the read-model table, through an injected
-    low-level DynamoDB client."""
+    low-level DynamoDB client; with `attempt_limit`, each of its sends runs under that limit."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, attempt_limit: PerAttemptLimit | None = None) -> None:
         self._client = client
         self._table_name = table_name
+        self._attempt_limit: AbstractContextManager[None] = nullcontext()
+        if attempt_limit is not None:
+            limit_each_send(client, attempt_limit)
+            self._attempt_limit = attempt_limit
 
     def put_versioned(self, key: str, version: int, attributes: Attributes) -> Outcome:
         """Store the record only if nothing newer is stored under its key (tombstones included)."""
@@ -88,14 +118,15 @@ class DynamoReadModelWriter:
         return _version_outcome(stored, version)
 
     def put(self, key: str, attributes: Attributes) -> Outcome:
-        self._client.put_item(TableName=self._table_name, Item=_item(key, attributes))
+        self._call(self._client.put_item, TableName=self._table_name, Item=_item(key, attributes))
         return Outcome.APPLIED
 
     def _put_unless(self, item: Item, condition: str, names: dict[str, str], values: dict[str, Any]) -> Item | None:
         """Conditional put. None when written; otherwise what the refusing record holds of the
         attributes the conditions read."""
         try:
-            self._client.put_item(
+            self._call(
+                self._client.put_item,
                 TableName=self._table_name,
                 Item=item,
                 ConditionExpression=condition,
@@ -110,7 +141,8 @@ class DynamoReadModelWriter:
 
     def _stored(self, key: dict[str, Any]) -> Item:
         # Emulators that do not return the old item on a failed condition: read it instead.
-        found: Item | None = self._client.get_item(
+        found: Item | None = self._call(
+            self._client.get_item,
             TableName=self._table_name,
             Key={schema.PARTITION_KEY: key},
             ProjectionExpression="#version, #revoked",
@@ -120,3 +152,13 @@ class DynamoReadModelWriter:
         # Gone between the refused put and this read (a TTL purge): counted stale, as a record
         # with no version is.
         return found or {}
+
+    def _call(self, operation: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+        """One client call, each of its sends under the attempt limit."""
+        try:
+            with self._attempt_limit:
+                return operation(**request)
+        except HTTPClientError as failure:
+            if _overran(failure):
+                raise AttemptOverrunError(f"{operation.__name__} ran past its attempt limit") from failure
+            raise

@@ -9,6 +9,7 @@ from typing import Any
 
 from account_sync.store import DynamoReadModelWriter, refuse_unreadable_responses
 from account_sync.sync_service import SyncService
+from mvno_shared.attempt_timer import PerAttemptLimit
 from mvno_shared.settings import Settings, settings_from_environment
 
 # Sync's DynamoDB client, and the worst case of one record with it (docs/decisions.md, "Sync's time budget").
@@ -19,11 +20,19 @@ from mvno_shared.settings import Settings, settings_from_environment
 # redelivers the record: a record that fails costs a redelivery, never the batch.
 CONNECT_TIMEOUT_S = 0.5
 READ_TIMEOUT_S = 1.0
+# One send, whole, is held to this by an interval timer (mvno_shared.attempt_timer, armed for each
+# send by account_sync.store): the read timeout bounds each wait for bytes, not an answer that
+# trickles in a byte at a time, which held a record for as long as it lasted, past the batch's
+# budget. The limit is per send, not per call: botocore's retries stay the policy (a send cut short
+# is an HTTPClientError, retried like a read timeout, on a new connection, after the same backoff),
+# so a call keeps its three chances against one sick connection. A whole-call limit would fire
+# once, and botocore would retry the interrupted send with no limit left.
+ATTEMPT_LIMIT_S = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
 TOTAL_MAX_ATTEMPTS = 3  # sends per call, the first one included (botocore's `total_max_attempts`)
 CLIENT_RETRIES = {"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS}
 #
 # Worst case of one call, in botocore's standard retry mode (botocore/retries/standard.py):
-#   each attempt       <= connect 0.5 s + read 1.0 s                             = 1.5 s
+#   each send          <= the attempt limit (connect 0.5 s + read 1.0 s fit in it) = 1.5 s
 #   before retry i     <= min(1 s x 2^(i-1), 20 s) (throttling; 25 ms base for others)
 #                         + 5 s if DynamoDB sent `x-amz-retry-after` (botocore's cap): 6 s, 7 s
 #   one call           <= 3 x 1.5 s + 6 s + 7 s                                   = 17.5 s
@@ -33,9 +42,12 @@ CLIENT_RETRIES = {"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS}
 #   + parsing, validation and rendering, milliseconds; 1 s allowed                = 36 s
 # The batch starts a record only while Lambda's time left covers that plus a 2 s margin to answer
 # (38 s); SyncFunction's Timeout of 60 s in template.yaml therefore always lets the first record
-# of a batch start, and a batch answers at the latest 2 s before its timeout (58 s).
+# of a batch start, and a batch answers at the latest 2 s before its timeout (58 s). Without the
+# attempt limit these held for a DynamoDB that answers or stops, not for one that trickles: a send
+# lasted as long as its answer did (a PutItem's is ~250 bytes with its headers: minutes, at a byte
+# just inside the read timeout each), and Lambda timed the batch out at 60 s.
 _MAX_BACKOFF_S = sum(min(2 ** (retry - 1), 20) + 5 for retry in range(1, TOTAL_MAX_ATTEMPTS))
-CALL_WORST_CASE_S = TOTAL_MAX_ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + _MAX_BACKOFF_S
+CALL_WORST_CASE_S = TOTAL_MAX_ATTEMPTS * ATTEMPT_LIMIT_S + _MAX_BACKOFF_S
 CALLS_PER_RECORD = 2
 RECORD_CPU_S = 1.0
 RECORD_WORST_CASE_MS = round((CALLS_PER_RECORD * CALL_WORST_CASE_S + RECORD_CPU_S) * 1000)
@@ -57,12 +69,19 @@ def sync_dynamodb_client() -> Any:
     return client
 
 
+def new_service(settings: Settings, client: Any, *, attempt_limit_s: float | None = ATTEMPT_LIMIT_S) -> SyncService:
+    """A service with Sync's attempt limit; tests on a loopback socket give one of their own
+    (a few hundred ms), or None for the socket timeouts alone."""
+    limit = PerAttemptLimit(attempt_limit_s) if attempt_limit_s is not None else None
+    writer = DynamoReadModelWriter(client, settings.table_name, attempt_limit=limit)
+    return SyncService(writer, timedelta(days=settings.tombstone_retention_days))
+
+
 @lru_cache(maxsize=1)
 def build_service(settings: Settings, client: Any) -> SyncService:
     """The service for these settings and this client. Both are cached per process, so a warm
     Lambda builds it once; whoever resets them (a test, a new instance) gets a fresh one."""
-    writer = DynamoReadModelWriter(client, settings.table_name)
-    return SyncService(writer, timedelta(days=settings.tombstone_retention_days))
+    return new_service(settings, client)
 
 
 def sync_service() -> SyncService:

@@ -25,12 +25,12 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 from botocore.parsers import ResponseParserError
 
-from get_account.attempt_timer import AttemptOverrunError, hard_limit
 from get_account.deadline import Deadline
 from get_account.errors import OutOfTimeError, ReadModelUnavailableError
 from get_account.records import CustomerRecord, StoredAccount, TokenLookup
 from get_account.store_items import Item, account_from, customer_from, principal_from
 from mvno_shared import schema
+from mvno_shared.attempt_timer import AttemptOverrunError, hard_limit
 from mvno_shared.views import View
 
 # Error codes that mean "too much load, ask again later": answered 503 at once.

@@ -10,10 +10,10 @@ from contextlib import AbstractContextManager
 from functools import cache, lru_cache
 from typing import Any
 
-from get_account.attempt_timer import hard_limit
 from get_account.principals import PrincipalCache
 from get_account.reader import AccountReader
 from get_account.reseller_tree import ResellerTree
+from mvno_shared.attempt_timer import hard_limit
 from mvno_shared.clock import now_epoch_millis
 from mvno_shared.settings import Settings, settings_from_environment
 
@@ -23,7 +23,7 @@ from mvno_shared.settings import Settings, settings_from_environment
 # served by a 503 it can retry than by a reply seconds late: limits of a few hundred ms.
 CONNECT_TIMEOUT_S = 0.25  # TCP and TLS to the regional endpoint take tens of ms, cold
 READ_TIMEOUT_S = 0.5  # any one wait for bytes of an answer
-# One attempt, whole, is held to this by an interval timer (get_account.attempt_timer): a read
+# One attempt, whole, is held to this by an interval timer (mvno_shared.attempt_timer): a read
 # timeout bounds each wait, not an answer that trickles in.
 ATTEMPT_LIMIT_S = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
 # The store retries a failed attempt once (dropped connection, timeout, 5xx, unreadable answer;

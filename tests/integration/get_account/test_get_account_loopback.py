@@ -1,105 +1,28 @@
-"""On a real socket: a DynamoDB endpoint on loopback that hangs, trickles its answer or drops the
-connection mid-body. Socket timeouts end a hang, but not an answer whose bytes keep coming within
-the read timeout: the attempt limit (get_account.attempt_timer) does. Real time passes here, so
-the limits are small (a few hundred ms); no assertion is about how long anything took."""
+"""On a real socket (support.loopback_dynamodb): a DynamoDB endpoint on loopback that hangs,
+trickles its answer or drops the connection mid-body. Socket timeouts end a hang, but not an
+answer whose bytes keep coming within the read timeout: the attempt limit
+(mvno_shared.attempt_timer) does. Real time passes here, so the limits are small (a few hundred
+ms); no assertion is about how long anything took."""
 
 from __future__ import annotations
 
-import socket
-import socketserver
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 
 import botocore.session
 import pytest
 from botocore.config import Config
 
-from get_account.attempt_timer import hard_limit
 from get_account.deadline import Deadline
 from get_account.errors import ReadModelUnavailableError, TokenRefusal
 from get_account.store import CallLimits, DynamoReadModelReader
+from mvno_shared.attempt_timer import hard_limit
 from support.api_events import api_event, call_get_account
 from support.lambda_instance import fresh_instance
+from support.loopback_dynamodb import LoopbackDynamoDB, loopback_dynamodb
 
-BYTE_GAP_S = 0.04  # well inside the read timeouts below
-# A readable "nothing found" (a JSON object padded with spaces) that takes ~1.3 s to trickle in.
-TRICKLED_BODY = b"{" + b" " * 30 + b"}"
-
-
-@dataclass
-class LoopbackDynamoDB:
-    """Accepts connections, reads each request, then behaves as `mode` says."""
-
-    mode: str = "hang"
-    connections: int = 0
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def serve(self, connection: socket.socket) -> None:
-        self.connections += 1
-        _read_request(connection)
-        if self.mode == "hang":
-            self.stop.wait(10)
-            return
-        if self.mode == "trickle":
-            connection.sendall(_headers(len(TRICKLED_BODY)))
-            for byte in TRICKLED_BODY:
-                if self.stop.wait(BYTE_GAP_S):
-                    return
-                connection.sendall(bytes([byte]))
-            return
-        if self.mode == "drop mid-body":
-            connection.sendall(_headers(100) + b'{"Item": {"pk"')
-            return
-        raise AssertionError(self.mode)
-
-
-def _read_request(connection: socket.socket) -> None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
-        0,
-    )
-    while len(body) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return
-        body += chunk
-
-
-def _headers(length: int) -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
-        + f"Content-Length: {length}\r\nx-amzn-RequestId: loopback\r\n\r\n".encode()
-    )
-
-
-@pytest.fixture
-def dynamodb() -> Iterator[tuple[LoopbackDynamoDB, str]]:
-    behaviour = LoopbackDynamoDB()
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            behaviour.serve(self.request)
-
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield behaviour, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        behaviour.stop.set()
-        server.shutdown()
-        server.server_close()
+__all__ = ["loopback_dynamodb"]
 
 
 def store_on(
@@ -121,10 +44,10 @@ def wall_clock_deadline(seconds: float) -> Deadline:
 
 @pytest.mark.parametrize("mode", ["hang", "trickle", "drop mid-body"])
 def test_given_a_loopback_dynamodb_that_never_answers_in_time_when_read_then_unavailable_after_two_attempts(
-    aws_environment: None, dynamodb: tuple[LoopbackDynamoDB, str], mode: str
+    aws_environment: None, loopback_dynamodb: tuple[LoopbackDynamoDB, str], mode: str
 ) -> None:
     # Given
-    behaviour, endpoint = dynamodb
+    behaviour, endpoint = loopback_dynamodb
     behaviour.mode = mode
 
     # When / Then
@@ -134,11 +57,11 @@ def test_given_a_loopback_dynamodb_that_never_answers_in_time_when_read_then_una
 
 
 def test_given_a_trickling_answer_and_no_attempt_limit_when_read_then_the_socket_timeouts_alone_wait_it_out(
-    aws_environment: None, dynamodb: tuple[LoopbackDynamoDB, str]
+    aws_environment: None, loopback_dynamodb: tuple[LoopbackDynamoDB, str]
 ) -> None:
     # The control for the trickle above: every byte comes within the 0.2 s read timeout, so only
     # the attempt limit ends that attempt; without it the call waits for the whole answer.
-    behaviour, endpoint = dynamodb
+    behaviour, endpoint = loopback_dynamodb
     behaviour.mode = "trickle"
 
     assert store_on(endpoint, attempt_limit=lambda seconds: nullcontext()).token("ab" * 32, wall_clock_deadline(5)) == (
@@ -148,15 +71,15 @@ def test_given_a_trickling_answer_and_no_attempt_limit_when_read_then_the_socket
 
 
 def test_given_the_handler_on_a_trickling_loopback_dynamodb_when_read_then_503(
-    aws_environment: None, dynamodb: tuple[LoopbackDynamoDB, str], monkeypatch: pytest.MonkeyPatch
+    aws_environment: None, loopback_dynamodb: tuple[LoopbackDynamoDB, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given GetAccount as deployed (its own client, limits and attempt timer) against the endpoint
-    behaviour, endpoint = dynamodb
+    behaviour, endpoint = loopback_dynamodb
     behaviour.mode = "trickle"
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
     fresh_instance()
     # A body that outlasts GetAccount's 0.75 s attempt limit
-    monkeypatch.setattr(__name__ + ".TRICKLED_BODY", b"{" + b" " * 40 + b"}")
+    behaviour.trickled_body = b"{" + b" " * 40 + b"}"
 
     # When
     response = call_get_account(api_event("get-account-by-id", bearer="any-token"))

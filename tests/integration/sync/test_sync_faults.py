@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from account_sync.handler import lambda_handler
-from account_sync.wiring import ANSWER_MARGIN_MS, READ_TIMEOUT_S, TOTAL_MAX_ATTEMPTS, sync_dynamodb_client
+from account_sync.wiring import (
+    ANSWER_MARGIN_MS,
+    ATTEMPT_LIMIT_S,
+    READ_TIMEOUT_S,
+    TOTAL_MAX_ATTEMPTS,
+    sync_dynamodb_client,
+)
 from conftest import TableFixture
 from mvno_shared import schema
 from support.dynamodb_faults import DynamoDBFaults
@@ -32,21 +38,41 @@ def failed_ids(response: dict[str, Any]) -> list[str]:
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
+# How many of the 7 records after the outage start: one starts while 38 s are left (its worst case
+# and the margin to answer). Each one tries all 3 sends: 3 x 1 s when every send times out at the
+# read, 3 x 1.5 s when every answer trickles until the attempt limit cuts it (plus at most 75 ms
+# of botocore's backoff). With the whole 60 s: 22 s to start records in, 7 at ~3 s, 5 at ~4.5 s;
+# with 15 s already used: 7 s, 3 and 2.
 @pytest.mark.parametrize(
-    ("time_used_before_ms", "started_after_the_outage"),
-    [(0, 7), (15_000, 3)],
-    ids=["whole timeout left", "15 s already used"],
+    ("outage", "time_used_before_ms", "started_after_the_outage"),
+    [
+        ("read timeouts", 0, 7),
+        ("read timeouts", 15_000, 3),
+        ("trickles", 0, 5),
+        ("trickles", 15_000, 2),
+    ],
+    ids=[
+        "timeouts, whole timeout left",
+        "timeouts, 15 s already used",
+        "trickles, whole timeout left",
+        "trickles, 15 s already used",
+    ],
 )
 def test_given_dynamodb_stops_answering_mid_batch_when_synced_then_it_answers_in_time_reporting_exactly_the_unapplied(
     read_model: TableFixture,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    outage: str,
     time_used_before_ms: int,
     started_after_the_outage: int,
 ) -> None:
-    # Given a DynamoDB that answers three writes, then no more (every read times out)
+    # Given a DynamoDB that answers three writes, then no more: every later send times out at the
+    # read, or trickles in until Sync's attempt limit cuts it
     clock = FakeClock(elapsed_ms=time_used_before_ms)
-    faults = DynamoDBFaults(sync_dynamodb_client(), clock, READ_TIMEOUT_S, answered_sends=3).install(monkeypatch)
+    trickle_cut_at_s = ATTEMPT_LIMIT_S if outage == "trickles" else None
+    faults = DynamoDBFaults(
+        sync_dynamodb_client(), clock, READ_TIMEOUT_S, answered_sends=3, trickle_cut_at_s=trickle_cut_at_s
+    ).install(monkeypatch)
     batch = customer_batch()
     message_ids = [record["messageId"] for record in batch["Records"]]
 
@@ -68,6 +94,14 @@ def test_given_dynamodb_stops_answering_mid_batch_when_synced_then_it_answers_in
     else:
         [stop] = stops
         assert stop["message_ids"] == message_ids[3 + started_after_the_outage :]
+    # And a record whose sends were cut says so, once, as left for redelivery
+    overruns = [
+        vars(line)["message_id"]
+        for line in caplog.records
+        if line.getMessage() == "change event not applied, left for redelivery"
+        and vars(line).get("error_code") == "AttemptOverrun"
+    ]
+    assert overruns == (message_ids[3 : 3 + started_after_the_outage] if outage == "trickles" else [])
 
 
 @pytest.mark.parametrize("operation", ["PutItem", "GetItem"])

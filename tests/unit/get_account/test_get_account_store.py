@@ -24,12 +24,12 @@ from botocore.exceptions import (
 )
 from botocore.stub import ANY, Stubber
 
-from get_account.attempt_timer import AttemptOverrunError
 from get_account.deadline import Deadline, unlimited
 from get_account.errors import CorruptRecordError, OutOfTimeError, ReadModelUnavailableError, TokenRefusal
 from get_account.records import CustomerRecord, Principal, StoredAccount
 from get_account.store import CallLimits, DynamoReadModelReader
 from mvno_shared import schema
+from mvno_shared.attempt_timer import AttemptOverrunError
 from mvno_shared.views import View
 from support.dynamodb_faults import dynamodb_response
 
