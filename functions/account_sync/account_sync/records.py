@@ -35,8 +35,9 @@ class ReadModelWriter(Protocol):
         """Store the token record only if no revocation, nor this or a newer version, is stored."""
         ...
 
-    def put(self, key: str, attributes: Attributes) -> Outcome:
-        """Store the record whatever is stored (a revocation, which is final)."""
+    def put_revocation(self, key: str, attributes: Attributes) -> Outcome:
+        """Store the token's revocation, which is final, over whatever is stored; a duplicate if a
+        revocation is stored already."""
         ...
 
 

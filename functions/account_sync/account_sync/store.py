@@ -117,8 +117,19 @@ class DynamoReadModelWriter:
             return Outcome.STALE
         return _version_outcome(stored, version)
 
-    def put(self, key: str, attributes: Attributes) -> Outcome:
-        self._call(self._client.put_item, TableName=self._table_name, Item=_item(key, attributes))
+    def put_revocation(self, key: str, attributes: Attributes) -> Outcome:
+        """The token's final record, over whatever is stored unless a revocation already is: then
+        this one is a duplicate (a redelivery, a second backfill), and nothing is written."""
+        try:
+            self._call(
+                self._client.put_item,
+                TableName=self._table_name,
+                Item=_item(key, attributes),
+                ConditionExpression="attribute_not_exists(#revoked)",
+                ExpressionAttributeNames={"#revoked": schema.TOKEN_REVOKED},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return Outcome.DUPLICATE
         return Outcome.APPLIED
 
     def _put_unless(self, item: Item, condition: str, names: dict[str, str], values: dict[str, Any]) -> Item | None:

@@ -58,8 +58,9 @@ class SyncService:
         if isinstance(detail, TokenIssued):
             return self._issue_token(detail)
         if isinstance(detail, TokenRevoked):
-            # Final: no purge time, so a replayed TokenIssued can never bring the token back.
-            return self._writer.put(
+            # Final: no purge time, so a replayed TokenIssued can never bring the token back; a
+            # second revocation of the same token is a duplicate.
+            return self._writer.put_revocation(
                 schema.token_key(detail.token_hash), {schema.KIND: schema.KIND_TOKEN, schema.TOKEN_REVOKED: True}
             )
         raise TypeError(f"no rule for {type(detail).__name__}")  # unreachable: DETAIL_MODELS is closed

@@ -279,6 +279,59 @@ def test_given_a_grant_when_delivered_again_or_late_then_it_is_counted_duplicate
     assert "ChangesApplied" not in emf
 
 
+def outcome_counts(capsys: pytest.CaptureFixture[str]) -> dict[str, list[float]]:
+    """The outcome metrics of the batches handled since the last call (EMF lines on stdout)."""
+    emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
+    names = ("ChangesApplied", "ChangesDuplicate", "ChangesStale")
+    return {name: emf[name] for name in names if name in emf}
+
+
+REVOKED_TOKEN_KEY = schema.token_key(change_event("token-revoked")["detail"]["tokenHash"])
+REVOKED_TOKEN = {
+    "pk": {"S": REVOKED_TOKEN_KEY},
+    schema.KIND: {"S": schema.KIND_TOKEN},
+    schema.TOKEN_REVOKED: {"BOOL": True},
+}
+
+
+@pytest.mark.parametrize(
+    "before",
+    [["token-issued", "token-revoked"], ["token-revoked"], ["token-revoked", "token-issued"]],
+    ids=["revoked after its grant", "revoked before any grant", "granted after its revocation"],
+)
+def test_given_a_revoked_token_when_its_revocation_is_delivered_again_then_it_is_a_duplicate_and_stays_final(
+    read_model: TableFixture, capsys: pytest.CaptureFixture[str], before: list[str]
+) -> None:
+    # Given a token revoked, whatever came before or after its revocation
+    assert handle(*[change_event(name) for name in before]) == []
+    capsys.readouterr()
+
+    # When the revocation arrives again (a redelivery, a second backfill), then a grant of any version
+    assert handle(change_event("token-revoked")) == []
+    again = outcome_counts(capsys)
+    assert handle(change_event("token-issued", version=2**63 - 1)) == []
+
+    # Then it was counted a duplicate, not applied, and the token is as revoked as before
+    assert again == {"ChangesDuplicate": [1.0]}
+    assert outcome_counts(capsys) == {"ChangesStale": [1.0]}
+    assert read_model.item(REVOKED_TOKEN_KEY) == REVOKED_TOKEN
+
+
+def test_given_a_granted_token_when_revoked_then_the_revocation_is_applied_over_the_grant(
+    read_model: TableFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given
+    assert handle(change_event("token-issued")) == []
+    capsys.readouterr()
+
+    # When
+    assert handle(change_event("token-revoked")) == []
+
+    # Then
+    assert outcome_counts(capsys) == {"ChangesApplied": [1.0]}
+    assert read_model.item(REVOKED_TOKEN_KEY) == REVOKED_TOKEN
+
+
 def test_given_revoked_token_when_a_newer_grant_arrives_then_it_stays_revoked(read_model: TableFixture) -> None:
     # Given
     assert handle(change_event("token-issued", version=1), change_event("token-revoked")) == []

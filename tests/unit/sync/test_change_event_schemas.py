@@ -64,7 +64,7 @@ class _NoWrites:
     def put_versioned_unless_revoked(self, key: str, version: int, attributes: Attributes) -> Outcome:
         return Outcome.APPLIED
 
-    def put(self, key: str, attributes: Attributes) -> Outcome:
+    def put_revocation(self, key: str, attributes: Attributes) -> Outcome:
         return Outcome.APPLIED
 
 

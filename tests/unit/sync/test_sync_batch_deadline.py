@@ -48,7 +48,7 @@ class SlowReadModel:
     def put_versioned_unless_revoked(self, key: str, version: int, attributes: Attributes) -> Outcome:
         return self._write(key)
 
-    def put(self, key: str, attributes: Attributes) -> Outcome:
+    def put_revocation(self, key: str, attributes: Attributes) -> Outcome:
         return self._write(key)
 
 

@@ -120,7 +120,7 @@ def test_given_an_unreadable_answer_to_a_put_when_written_then_it_is_not_taken_f
     client = sync_dynamodb_client()
     CannedDynamoDB(client, [dynamodb_response(200, body)])
     with pytest.raises(UnreadableResponseError):
-        DynamoReadModelWriter(client, "t").put("token#x", {"kind": "token"})
+        DynamoReadModelWriter(client, "t").put_revocation("token#x", {"kind": "token"})
 
 
 def test_given_a_refused_put_whose_stored_version_cannot_be_read_when_written_then_it_is_not_counted_stale() -> None:
@@ -146,8 +146,8 @@ def test_given_an_empty_answer_to_a_put_then_it_is_a_write() -> None:
     client = sync_dynamodb_client()
     CannedDynamoDB(client, [dynamodb_response(200, b"{}"), dynamodb_response(200, b"")])
     writer = DynamoReadModelWriter(client, "t")
-    assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
-    assert writer.put("token#x", {"kind": "token"}) is Outcome.APPLIED
+    assert writer.put_revocation("token#x", {"kind": "token"}) is Outcome.APPLIED
+    assert writer.put_revocation("token#x", {"kind": "token"}) is Outcome.APPLIED
 
 
 SERVER_ERROR = {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "try again"}
@@ -214,3 +214,18 @@ def test_given_a_client_call_made_outside_the_store_then_its_send_is_not_timed()
 
     # Then no timer was armed: only the store's calls close one for sure
     assert armed == [0.0]
+
+
+def test_given_a_revocation_refused_by_its_condition_when_written_then_it_is_a_duplicate() -> None:
+    # Given a DynamoDB where the token is revoked already
+    client = sync_dynamodb_client()
+    dynamodb = CannedDynamoDB(client, [dynamodb_response(400, CONDITION_FAILED)])
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register("before-send.dynamodb", lambda request, **_: sent.append(json.loads(request.body)))
+
+    # When / Then
+    writer = DynamoReadModelWriter(client, "t")
+    assert writer.put_revocation("token#x", {"kind": "token", "revoked": True}) is Outcome.DUPLICATE
+    # No read of the stored record: the refused condition says all there is to know
+    assert dynamodb.operations == ["PutItem"]
+    assert sent[0]["ConditionExpression"] == "attribute_not_exists(#revoked)"
