@@ -37,7 +37,7 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local ops/mvno_ops ops/measure_send_rate.py tests bench tools
+	$(BIN)/mypy layers/shared functions/get_account functions/account_sync local ops/mvno_ops tests bench tools
 
 # Every folder of tests/ is in exactly one of these (tests/unit/test_test_layout.py checks it).
 # unit: no process of its own besides pytest: the functions' code, the layer and template.yaml

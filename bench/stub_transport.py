@@ -35,6 +35,12 @@ class _Body:
         yield self._content
 
 
+def json_response(request: Any, content: bytes) -> AWSResponse:
+    """HTTP 200 with `content` in AWS's JSON protocol (DynamoDB's and SQS's), as a `before-send`
+    handler returns it: botocore parses it as if the service had sent it."""
+    return AWSResponse(request.url, 200, _HEADERS, _Body(content))
+
+
 def _projected(item: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The attributes a ProjectionExpression of top-level names (or their #placeholders) asks for."""
     expression = params.get("ProjectionExpression")
@@ -91,7 +97,7 @@ class StubDynamoDB:
         with self._lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
             self.log.append(Call(operation, started, time.perf_counter(), answer[1]))
-        return AWSResponse(request.url, 200, _HEADERS, _Body(answer[0]))
+        return json_response(request, answer[0])
 
     def _read_units(self, operation: str, params: dict[str, Any]) -> float:
         if operation == "GetItem":

@@ -1,5 +1,7 @@
 """The `mvno-ops` command line: options, output and exit codes. The jobs themselves live in their
 own modules (backfill, reconcile, dead_letters, replay); this module only wires them to a target.
+The options every job command shares (the target, --json, the tombstone retention) are declared once
+in mvno_ops.job_options; each command here declares only its own.
 
 Exit codes: 0 all is well, 1 the job found something (a rejected line, drift, a failed replay),
 2 a usage or connection error.
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,7 @@ from mvno_ops import reports
 from mvno_ops.backfill import Backfill, Deliver, describe_error
 from mvno_ops.dead_letters import DeadLetter, DeadLetterQueue, choose, dead_letter
 from mvno_ops.generate import generate
+from mvno_ops.job_options import JobOptions, job_options
 from mvno_ops.ledger import BackfillState, StateError, snapshot_fingerprint
 from mvno_ops.progress import progress_line
 from mvno_ops.reconcile import Reconcile
@@ -32,7 +34,6 @@ from mvno_ops.snapshot import Envelope, LineChecker
 from mvno_ops.sync_code import applier
 from mvno_ops.table import TableReader
 from mvno_ops.targets import Target, TargetError, TargetFlags, resolve
-from mvno_shared.settings import MIN_TOMBSTONE_RETENTION_DAYS, Settings
 
 USAGE_ERROR = 2
 FOUND_SOMETHING = 1
@@ -52,56 +53,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# The default is Settings' own, so the tool and the Sync function agree unless told otherwise.
-DEFAULT_TOMBSTONE_RETENTION_DAYS: int = next(
-    field.default for field in fields(Settings) if field.name == "tombstone_retention_days"
-)  # type: ignore[assignment]
-
-_TARGET = "Target (one of --stack, --local, or resource flags)"
-StackOption = Annotated[
-    str | None,
-    typer.Option(
-        "--stack", metavar="NAME", help="A deployed stack: resource names from its outputs.", rich_help_panel=_TARGET
-    ),
-]
-LocalOption = Annotated[
-    bool,
-    typer.Option("--local", help="`make run`'s emulator (http://127.0.0.1:4566, AWS_PORT).", rich_help_panel=_TARGET),
-]
-TableOption = Annotated[
-    str | None, typer.Option("--table", metavar="NAME", help="The read-model table.", rich_help_panel=_TARGET)
-]
-QueueOption = Annotated[
-    str | None, typer.Option("--queue-url", metavar="URL", help="The Sync queue.", rich_help_panel=_TARGET)
-]
-DlqOption = Annotated[
-    str | None, typer.Option("--dlq-url", metavar="URL", help="The Sync dead-letter queue.", rich_help_panel=_TARGET)
-]
-BusOption = Annotated[
-    str | None, typer.Option("--bus", metavar="NAME", help="The change-event bus.", rich_help_panel=_TARGET)
-]
-ArchiveOption = Annotated[
-    str | None,
-    typer.Option("--archive", metavar="NAME", help="The bus's change-event archive.", rich_help_panel=_TARGET),
-]
-RegionOption = Annotated[
-    str | None,
-    typer.Option("--region", metavar="REGION", help="AWS region (else AWS_REGION).", rich_help_panel=_TARGET),
-]
 SnapshotArgument = Annotated[
     Path,
     typer.Argument(
         exists=True, dir_okay=False, readable=True, metavar="SNAPSHOT", help="JSON lines: one change event per line."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output (one JSON document on stdout).")]
-RetentionOption = Annotated[
-    int,
-    typer.Option(
-        "--tombstone-retention-days",
-        min=MIN_TOMBSTONE_RETENTION_DAYS,
-        metavar="DAYS",
-        help="The Sync function's TOMBSTONE_RETENTION_DAYS (how long deletions are remembered).",
     ),
 ]
 
@@ -109,10 +64,6 @@ RetentionOption = Annotated[
 class Via(StrEnum):
     queue = "queue"
     direct = "direct"
-
-
-def _runtime(context: typer.Context) -> Runtime:
-    return context.obj if isinstance(context.obj, Runtime) else Runtime()
 
 
 _stderr = reports.stderr
@@ -137,8 +88,9 @@ def _commands() -> None:
 
 
 @app.command()
+@job_options
 def backfill(
-    context: typer.Context,
+    options: JobOptions,
     snapshot: SnapshotArgument,
     via: Annotated[
         Via | None,
@@ -168,16 +120,6 @@ def backfill(
             "queue long behind the backfill (0: no limit).",
         ),
     ] = 1000,
-    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
-    json_output: JsonOption = False,
-    stack: StackOption = None,
-    local: LocalOption = False,
-    table: TableOption = None,
-    queue_url: QueueOption = None,
-    dlq_url: DlqOption = None,
-    bus: BusOption = None,
-    archive: ArchiveOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Fill the read model from a snapshot of the system of record.
 
@@ -188,12 +130,11 @@ def backfill(
 
     Example: mvno-ops backfill accounts.jsonl --local
     """
-    runtime = _runtime(context)
-    flags = TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region)
+    runtime = options.runtime
     state_path = state_file or snapshot.with_name(snapshot.name + ".backfill-state")
-    retention = timedelta(days=tombstone_retention_days)
+    retention = options.retention
     with _usage_errors():
-        target, chosen = _backfill_target(flags, via, senders, runtime, dry_run)
+        target, chosen = _backfill_target(options.target, via, senders, runtime, dry_run)
         envelope = Envelope(target.account, target.region_name) if target else Envelope("000000000000", "eu-west-1")
         identity = target.identity if target else "none (dry run)"
         mode = "dry-run" if dry_run else chosen
@@ -221,7 +162,7 @@ def backfill(
         )
         with progress_line("backfill", snapshot.stat().st_size, runtime.terminal(), runtime.monotonic) as progress:
             report = job.run(snapshot, progress)
-    reports.print_backfill(report, mode, json_output)
+    reports.print_backfill(report, mode, options.json_output)
     if report.stopped_by:
         _stderr().print(f"mvno-ops: backfill stopped at line {report.state.line}: {report.stopped_by}")
         _stderr().print(f"mvno-ops: run it again with --resume to continue (state in {state_path})")
@@ -245,8 +186,9 @@ def _backfill_target(
 
 
 @app.command()
+@job_options
 def reconcile(
-    context: typer.Context,
+    options: JobOptions,
     snapshot: SnapshotArgument,
     repair: Annotated[
         bool,
@@ -257,16 +199,6 @@ def reconcile(
         ),
     ] = False,
     segments: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Parallel scan segments.")] = 4,
-    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
-    json_output: JsonOption = False,
-    stack: StackOption = None,
-    local: LocalOption = False,
-    table: TableOption = None,
-    queue_url: QueueOption = None,
-    dlq_url: DlqOption = None,
-    bus: BusOption = None,
-    archive: ArchiveOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Compare the table with a snapshot and report every drift.
 
@@ -279,11 +211,10 @@ def reconcile(
 
     Example: mvno-ops reconcile accounts.jsonl --local --repair
     """
-    runtime = _runtime(context)
-    flags = TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region)
-    retention = timedelta(days=tombstone_retention_days)
+    runtime = options.runtime
+    retention = options.retention
     with _usage_errors():
-        target = resolve(flags, runtime, max_connections=segments + 2)
+        target = resolve(options.target, runtime, max_connections=segments + 2)
         reader = TableReader(target.client("dynamodb"), target.table_name)
         envelope = Envelope(target.account, target.region_name)
         job = Reconcile(LineChecker(envelope, runtime.now, retention), reader, segments, runtime.now)
@@ -292,7 +223,7 @@ def reconcile(
             report, expected = job.compare(snapshot, progress)
         if repair:
             job.repair(snapshot, report, expected, applier(target.client("dynamodb"), target.table_name, retention))
-    reports.print_reconcile(report, json_output)
+    reports.print_reconcile(report, options.json_output)
     left = report.unresolved if repair else report.drifts
     raise typer.Exit(FOUND_SOMETHING if left or report.invalid else 0)
 
@@ -314,19 +245,10 @@ def _dead_letters(
 
 
 @dlq.command("list")
+@job_options
 def dlq_list(
-    context: typer.Context,
+    options: JobOptions,
     limit: LimitOption = 1000,
-    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
-    json_output: JsonOption = False,
-    stack: StackOption = None,
-    local: LocalOption = False,
-    table: TableOption = None,
-    queue_url: QueueOption = None,
-    dlq_url: DlqOption = None,
-    bus: BusOption = None,
-    archive: ArchiveOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Show every dead-lettered change event and why it failed.
 
@@ -339,19 +261,20 @@ def dlq_list(
 
     Example: mvno-ops dlq list --stack mvno-prod
     """
-    runtime = _runtime(context)
-    retention = timedelta(days=tombstone_retention_days)
+    runtime = options.runtime
+    retention = options.retention
     with _usage_errors():
-        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        target = resolve(options.target, runtime)
         queue, letters = _dead_letters(target, limit, runtime, retention)
         queue.release(letters)
-    reports.print_dead_letters(letters, json_output)
+    reports.print_dead_letters(letters, options.json_output)
     raise typer.Exit(FOUND_SOMETHING if letters else 0)
 
 
 @dlq.command("redrive")
+@job_options
 def dlq_redrive(
-    context: typer.Context,
+    options: JobOptions,
     ids: Annotated[
         list[str] | None, typer.Argument(metavar="[ID]...", help="SQS message ids or event ids, from `dlq list`.")
     ] = None,
@@ -361,16 +284,6 @@ def dlq_redrive(
         bool, typer.Option("--force", help="Also move messages older than the tombstone retention.")
     ] = False,
     limit: LimitOption = 1000,
-    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
-    json_output: JsonOption = False,
-    stack: StackOption = None,
-    local: LocalOption = False,
-    table: TableOption = None,
-    queue_url: QueueOption = None,
-    dlq_url: DlqOption = None,
-    bus: BusOption = None,
-    archive: ArchiveOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Move chosen dead letters back to the Sync queue.
 
@@ -387,10 +300,10 @@ def dlq_redrive(
     if not wanted and not all_valid:
         _stderr().print("mvno-ops: choose messages: give their ids, or --all-valid")
         raise typer.Exit(USAGE_ERROR)
-    runtime = _runtime(context)
-    retention = timedelta(days=tombstone_retention_days)
+    runtime = options.runtime
+    retention = options.retention
     with _usage_errors():
-        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        target = resolve(options.target, runtime)
         target.require("queue_url", "dlq_url")
         queue, letters = _dead_letters(target, limit, runtime, retention)
         moved: list[DeadLetter] = []
@@ -404,13 +317,14 @@ def dlq_redrive(
             gone = {letter.message_id for letter in moved}
             queue.release(letter for letter in letters if letter.message_id not in gone)
     refused = [choice for choice in choices if choice.refused]
-    reports.print_redrive(to_move if dry_run else moved, refused, failed, not_found, dry_run, json_output)
+    reports.print_redrive(to_move if dry_run else moved, refused, failed, not_found, dry_run, options.json_output)
     raise typer.Exit(FOUND_SOMETHING if refused or failed or not_found else 0)
 
 
 @app.command()
+@job_options
 def replay(
-    context: typer.Context,
+    options: JobOptions,
     since: Annotated[
         str,
         typer.Option(
@@ -424,16 +338,6 @@ def replay(
     poll_seconds: Annotated[
         float, typer.Option(min=0.0, metavar="SECONDS", help="How often to ask how it goes.")
     ] = 5.0,
-    tombstone_retention_days: RetentionOption = DEFAULT_TOMBSTONE_RETENTION_DAYS,
-    json_output: JsonOption = False,
-    stack: StackOption = None,
-    local: LocalOption = False,
-    table: TableOption = None,
-    queue_url: QueueOption = None,
-    dlq_url: DlqOption = None,
-    bus: BusOption = None,
-    archive: ArchiveOption = None,
-    region: RegionOption = None,
 ) -> None:
     """Replay archived change events through the bus into the Sync queue, and follow it to its end.
 
@@ -446,9 +350,9 @@ def replay(
 
     Example: mvno-ops replay --since 6h --stack mvno-prod
     """
-    runtime = _runtime(context)
+    runtime = options.runtime
     now = runtime.now()
-    retention = timedelta(days=tombstone_retention_days)
+    retention = options.retention
     with _usage_errors():
         start = parse_moment(since, now)
         end = parse_moment(until, now) if until else now
@@ -461,7 +365,7 @@ def replay(
                 f"--since is older than the tombstone retention ({retention.days} days): an old upsert could "
                 "bring back a record deleted since; --force replays it anyway"
             )
-        target = resolve(TargetFlags(stack, local, table, queue_url, dlq_url, bus, archive, region), runtime)
+        target = resolve(options.target, runtime)
         job = Replay(target.client("events"), target.resource("archive_name"), runtime.sleep, poll_seconds)
         window = int((end - start).total_seconds())
         try:
@@ -474,7 +378,7 @@ def replay(
                     f"(aws events cancel-replay --replay-name {job.started} stops it)"
                 )
             raise typer.Exit(130) from None
-    reports.print_replay(result, start, end, json_output)
+    reports.print_replay(result, start, end, options.json_output)
     raise typer.Exit(0 if result.state == "COMPLETED" else FOUND_SOMETHING)
 
 

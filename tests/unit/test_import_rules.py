@@ -8,7 +8,8 @@ included, so a rule cannot be dodged by importing late. What the rules keep true
 - the two functions never import each other; the layer imports neither; none of them imports the
   local runner, the ops tool, the tests or the bench;
 - the local runner runs each function in its own process, so it imports no function code;
-- the ops tool writes only through Sync's models, service and store, and never imports the read path.
+- the ops tool writes only through Sync's models, service and store, and never imports the read path,
+  the bench or the tests.
 """
 
 from __future__ import annotations
@@ -168,6 +169,14 @@ def test_given_the_local_runner_then_it_imports_no_function_code(module: Module)
 def test_given_the_ops_tool_then_it_never_imports_the_read_path(module: Module) -> None:
     # One source of truth for what a change does: Sync's own code; the read path is not a writer.
     offending = [name for name in module.imports() if _in(name, ("get_account",))]
+    assert offending == [], f"{module.name} imports {offending}"
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m.package == "mvno_ops"], ids=lambda m: m.name)
+def test_given_the_ops_tool_then_it_imports_neither_the_bench_nor_the_tests(module: Module) -> None:
+    # The bench's stubs and the tests' fakes build on the tool (bench/send_rate.py), never the reverse:
+    # what an operator runs against a real stack holds no stubbed AWS answer.
+    offending = [name for name in module.imports() if _in(name, ("bench", "tests", "support", "moto"))]
     assert offending == [], f"{module.name} imports {offending}"
 
 

@@ -7,7 +7,7 @@ records: template.yaml, README "Audit of secret reads").
 One JSON line on stdout per record, written straight to it: Lambda sends it to the function's
 log group as its own event, which CloudWatch's JSON filters and Logs Insights read as it is. Not
 through a logging.Logger: its record (caller lookup, thread and process names) costs as much again
-as the line itself, on every secret read (docs/decisions.md, "What is left between a warm read").
+as the line itself, on every secret read (docs/decisions.md, "What a warm read costs").
 """
 
 from __future__ import annotations

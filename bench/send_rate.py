@@ -3,7 +3,9 @@ run as a user runs it, with SQS answered at botocore's before-send after a fixed
 a SendMessageBatch takes in AWS, roughly) instead of over the network. Validation, rendering,
 serialisation and signing are all measured; the emulator's own slowness is not.
 
-    .venv/bin/python ops/measure_send_rate.py SNAPSHOT [LATENCY_MS ...]
+    .venv/bin/python -m bench.send_rate SNAPSHOT [LATENCY_MS ...]
+
+The answers are built as `make bench` builds DynamoDB's (bench.stub_transport.json_response).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +23,12 @@ from mvno_ops.sync_code_path import put_sync_code_on_path
 put_sync_code_on_path()
 
 import boto3  # noqa: E402
-from botocore.awsrequest import AWSResponse, HTTPHeaders  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
+from bench.stub_transport import json_response  # noqa: E402
 from mvno_ops.cli import app  # noqa: E402
 from mvno_ops.runtime import Runtime  # noqa: E402
-
-_HEADERS = HTTPHeaders()
-_HEADERS["Content-Type"] = "application/x-amz-json-1.0"
-
-
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._content
 
 
 def _sqs_answering_after(latency: float) -> Any:
@@ -52,7 +43,7 @@ def _sqs_answering_after(latency: float) -> Any:
             }
             for entry in entries
         ]
-        return AWSResponse(request.url, 200, _HEADERS, _Body(json.dumps({"Successful": successful}).encode()))
+        return json_response(request, json.dumps({"Successful": successful}).encode())
 
     def new_session(**arguments: Any) -> Any:
         session = boto3.session.Session(
