@@ -112,29 +112,11 @@ def apply_record(record: SQSRecord, service: Callable[[], SyncService] = sync_se
             extra={**identity, **rejected.identity, "failing_paths": rejected.failing_paths},
         )
         raise
-    except ClientError as failure:
-        code = failure.response.get("Error", {}).get("Code", "unknown")
-        if code in _REFUSED_FOR_GOOD:
-            logger.error("change event refused by DynamoDB for good", extra={**identity, "error_code": code})
-        else:
-            logger.warning("change event not applied, left for redelivery", extra={**identity, "error_code": code})
-        raise
-    except AttemptOverrunError:
-        # A DynamoDB that trickles its answers: an incident, as a timeout is (ERROR), with a name of
-        # its own. Written or not, nobody knows: redelivered, the write is idempotent.
-        logger.error(
-            "change event not applied, left for redelivery", extra={**identity, "error_code": "AttemptOverrun"}
-        )
-        raise
-    except UnreadableResponseError:
-        # Applied or not, nobody knows: redelivered, the write is idempotent.
-        logger.warning(
-            "change event not applied, left for redelivery", extra={**identity, "error_code": "UnreadableResponse"}
-        )
-        raise
-    except Exception as unexpected:
-        # The type only: an exception's text may quote the event's values.
-        logger.error("change event failed", extra={**identity, "error_type": type(unexpected).__name__})
+    except Exception as failure:
+        # Left for redelivery (or, refused for good, for the DLQ): counted, so a batch whose every
+        # record failed still writes its metric line, and an alarm can watch the rate.
+        metrics.add_metric(name="ChangesFailed", unit=MetricUnit.Count, value=1)
+        _log_failure(failure, identity)
         raise
     metrics.add_metric(name=_OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
     if outcome is Outcome.APPLIED:
@@ -142,6 +124,30 @@ def apply_record(record: SQSRecord, service: Callable[[], SyncService] = sync_se
         metrics.add_metric(name="SyncLag", unit=MetricUnit.Milliseconds, value=max(lag, 0.0))
     logger.debug("change event handled", extra={**identity, "outcome": outcome})
     return outcome
+
+
+def _log_failure(failure: Exception, identity: dict[str, str]) -> None:
+    """One line for a record that was not applied, by what stopped it."""
+    if isinstance(failure, ClientError):
+        code = failure.response.get("Error", {}).get("Code", "unknown")
+        if code in _REFUSED_FOR_GOOD:
+            logger.error("change event refused by DynamoDB for good", extra={**identity, "error_code": code})
+        else:
+            logger.warning("change event not applied, left for redelivery", extra={**identity, "error_code": code})
+    elif isinstance(failure, AttemptOverrunError):
+        # A DynamoDB that trickles its answers: an incident, as a timeout is (ERROR), with a name of
+        # its own. Written or not, nobody knows: redelivered, the write is idempotent.
+        logger.error(
+            "change event not applied, left for redelivery", extra={**identity, "error_code": "AttemptOverrun"}
+        )
+    elif isinstance(failure, UnreadableResponseError):
+        # Applied or not, nobody knows: redelivered, the write is idempotent.
+        logger.warning(
+            "change event not applied, left for redelivery", extra={**identity, "error_code": "UnreadableResponse"}
+        )
+    else:
+        # The type only: an exception's text may quote the event's values.
+        logger.error("change event failed", extra={**identity, "error_type": type(failure).__name__})
 
 
 def _warn_of_unlisted_values(change: ChangeEvent, identity: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any, cast
 
 import pytest
@@ -151,6 +152,28 @@ def test_given_write_failure_when_synced_then_the_record_fails_with_one_log_line
     assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     lines = [record for record in caplog.records if record.getMessage() == message]
     assert [(line.levelname, vars(line)["event_id"]) for line in lines] == [(level, change["id"])]
+
+
+def test_given_every_write_of_a_batch_failing_when_synced_then_its_metric_line_counts_the_failures(
+    moto_read_model: TableFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given DynamoDB throttles every write
+    def throttle(**_: Any) -> None:
+        raise ClientError(cast(Any, {"Error": {"Code": "ThrottlingException"}}), "PutItem")
+
+    sync_dynamodb_client().meta.events.register("before-call.dynamodb.PutItem", throttle)
+    event = sqs_event(change_event("customer-upserted"), change_event("customer-upserted"))
+
+    # When
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        response = lambda_handler(event, sync_lambda_context())
+
+    # Then both are left for redelivery, counted, and Powertools has something to publish
+    assert len(response["batchItemFailures"]) == 2
+    [emf] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf["ChangesFailed"] == [1.0, 1.0]
+    assert [str(warning.message) for warning in warned if "metrics" in str(warning.message)] == []
 
 
 def test_given_outcomes_when_synced_then_metrics_count_each_kind(
