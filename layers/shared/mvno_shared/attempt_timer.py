@@ -43,28 +43,6 @@ def _sigalrm_is_ours() -> bool:
     return True
 
 
-class hard_limit:  # noqa: N801 - used like a function: `with hard_limit(0.75): ...`
-    """Run the block under a hard time limit of `seconds` (wall time)."""
-
-    __slots__ = ("_armed", "_seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._armed = False
-
-    def __enter__(self) -> None:
-        if threading.current_thread() is not threading.main_thread() or not _sigalrm_is_ours():
-            return
-        signal.setitimer(signal.ITIMER_REAL, self._seconds)
-        self._armed = True
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        if self._armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-
-
 class PerAttemptLimit:
     """A hard limit of `seconds` on each attempt inside a call that makes several (a botocore
     call and its retries). `attempt_started` and `attempt_ended` are the callbacks where an
@@ -101,3 +79,14 @@ class PerAttemptLimit:
         if self._armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._armed = False
+
+
+class hard_limit(PerAttemptLimit):  # noqa: N801 - used like a function: `with hard_limit(0.75): ...`
+    """Run the block under a hard time limit of `seconds` (wall time): a PerAttemptLimit whose one
+    attempt is the block itself."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self.attempt_started()
